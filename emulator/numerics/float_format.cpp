@@ -28,10 +28,6 @@ std::uint64_t pack_finite(bool negative, int biased, std::uint64_t fraction, con
   return sign_bit(negative, fmt) | (static_cast<std::uint64_t>(biased) << fmt.man_bits) | fraction;
 }
 
-std::uint64_t pack_max_finite(bool negative, const FloatFormat& fmt) {
-  return pack_finite(negative, fmt.max_exponent() + fmt.bias, fmt.max_significand() & mask(fmt.man_bits), fmt);
-}
-
 std::uint64_t overflow_result(bool negative, const FloatFormat& fmt, Rounding rounding, bool saturate) {
   if (saturate || rounding == Rounding::kTowardZero) return pack_max_finite(negative, fmt);
   return fmt.has_inf ? pack_inf(negative, fmt) : pack_nan(negative, fmt);
@@ -138,6 +134,10 @@ Unpacked unpack(std::uint64_t bits, const FloatFormat& fmt) {
 std::uint64_t pack_zero(bool negative, const FloatFormat& fmt) {
   // Formats without zero (UE8M0) return their smallest value.
   return sign_bit(negative, fmt);
+}
+
+std::uint64_t pack_max_finite(bool negative, const FloatFormat& fmt) {
+  return pack_finite(negative, fmt.max_exponent() + fmt.bias, fmt.max_significand() & mask(fmt.man_bits), fmt);
 }
 
 std::uint64_t pack_inf(bool negative, const FloatFormat& fmt) {

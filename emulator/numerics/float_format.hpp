@@ -78,6 +78,7 @@ inline int alignment_exponent(const Unpacked& u, const FloatFormat& fmt) {
 }
 
 std::uint64_t pack_zero(bool negative, const FloatFormat& fmt);
+std::uint64_t pack_max_finite(bool negative, const FloatFormat& fmt);
 std::uint64_t pack_inf(bool negative, const FloatFormat& fmt);  // fmt must have infinities
 /// NaN with the format's canonical quiet pattern and the given sign (unsigned formats: no sign).
 std::uint64_t pack_nan(bool negative, const FloatFormat& fmt);
