@@ -1,0 +1,50 @@
+#include "emulator/cli/line_reader.hpp"
+
+#include <iostream>
+#include <sstream>
+
+#include "emulator/cli/cli_error.hpp"
+
+namespace codesim::cli {
+
+LineReader::LineReader(const std::string& path) : in_(&std::cin), source_("stdin") {
+  if (!path.empty() && path != "-") {
+    file_ = std::make_unique<std::ifstream>(path);
+    if (!*file_) throw InputError(path + ": cannot open input file");
+    in_ = file_.get();
+    source_ = path;
+  }
+}
+
+bool LineReader::next(std::vector<std::string>& fields) {
+  std::string line;
+  if (!std::getline(*in_, line)) return false;
+  ++line_;
+  fields.clear();
+  std::istringstream ls(line);
+  std::string f;
+  while (ls >> f) fields.push_back(f);
+  return true;
+}
+
+std::string LineReader::where() const { return source_ + ":" + std::to_string(line_) + ": "; }
+
+std::uint32_t parse_hex32(const LineReader& r, std::string_view field, std::size_t field_number,
+                          std::string_view role) {
+  std::uint32_t v = 0;
+  bool ok = field.size() == 8;
+  for (const char ch : field) {
+    int d = -1;
+    if (ch >= '0' && ch <= '9') d = ch - '0';
+    else if (ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+    if (d < 0) ok = false;
+    v = (v << 4) | static_cast<std::uint32_t>(d < 0 ? 0 : d);
+  }
+  if (!ok)
+    throw InputError(r.where() + "field " + std::to_string(field_number) + " (" + std::string(role) + "): '" +
+                     std::string(field) + "' is not 8 hex digits of a binary32 bit pattern");
+  return v;
+}
+
+}  // namespace codesim::cli

@@ -1,0 +1,37 @@
+#pragma once
+// Reads a text input (a file or standard input) line by line and parses binary32 hex fields,
+// reporting errors by source name, line number and field number.
+#include <cstdint>
+#include <fstream>
+#include <istream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace codesim::cli {
+
+class LineReader {
+ public:
+  /// path "-" or empty: standard input. Throws InputError if the file cannot be opened.
+  explicit LineReader(const std::string& path);
+  /// Next line's whitespace-separated fields; false at end of input.
+  bool next(std::vector<std::string>& fields);
+  [[nodiscard]] long line_number() const { return line_; }
+  [[nodiscard]] const std::string& source() const { return source_; }
+  /// "source:line: " prefix for error messages.
+  [[nodiscard]] std::string where() const;
+
+ private:
+  std::unique_ptr<std::ifstream> file_;
+  std::istream* in_;
+  std::string source_;
+  long line_ = 0;
+};
+
+/// Parses exactly 8 hex digits (no prefix) as a binary32 bit pattern; throws InputError
+/// naming the field otherwise.
+std::uint32_t parse_hex32(const LineReader& r, std::string_view field, std::size_t field_number,
+                          std::string_view role);
+
+}  // namespace codesim::cli

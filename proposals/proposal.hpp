@@ -1,0 +1,83 @@
+#pragma once
+// A hardware proposal: a named change to the modelled GPU. Each proposal lives in one file
+// of this folder and registers itself, so adding one touches no existing file. The hooks
+// below are the interfaces the core exposes; a proposal overrides the ones it changes.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/numerics/gemm_recipe.hpp"
+
+namespace codesim::proposals {
+
+struct ProposalParameter {
+  std::string name;
+  std::string description;
+  std::string default_value;
+  std::string range;  ///< human-readable valid range, e.g. "1..60"
+};
+
+using ParameterValues = std::map<std::string, std::string>;
+
+class Proposal {
+ public:
+  Proposal() = default;
+  Proposal(const Proposal&) = delete;
+  Proposal& operator=(const Proposal&) = delete;
+  virtual ~Proposal() = default;
+
+  [[nodiscard]] virtual std::string name() const = 0;
+  /// One paragraph: what changes in the hardware and why.
+  [[nodiscard]] virtual std::string summary() const = 0;
+  /// Where the proposal comes from (paper and section).
+  [[nodiscard]] virtual std::string source() const = 0;
+  [[nodiscard]] virtual std::vector<ProposalParameter> parameters() const { return {}; }
+
+  /// Numerics side: the FP8 GEMM recipe the proposal implies (nullopt: numerics unchanged).
+  /// `values` holds every declared parameter (defaults filled in), already validated.
+  [[nodiscard]] virtual std::optional<numerics::GemmRecipe> gemm_recipe(const ParameterValues& values) const {
+    (void)values;
+    return std::nullopt;
+  }
+
+  /// Checks one parameter value; throws std::invalid_argument naming the parameter and value.
+  virtual void validate_parameter(const std::string& parameter, const std::string& value) const;
+};
+
+/// A proposal with its parameter values, as written on a command line:
+/// `name`, `name:value` (single-parameter proposals) or `name:key=value[,key=value...]`.
+struct ProposalInstance {
+  const Proposal* proposal = nullptr;
+  ParameterValues values;
+  [[nodiscard]] std::string spec() const;
+};
+
+class ProposalRegistry {
+ public:
+  static ProposalRegistry& instance();
+  /// Throws std::logic_error on a duplicate name.
+  void add(std::unique_ptr<Proposal> proposal);
+  [[nodiscard]] const Proposal* find(std::string_view name) const;
+  /// All proposals, baseline first, then by name.
+  [[nodiscard]] std::vector<const Proposal*> all() const;
+  /// Parses a spec; throws std::invalid_argument for unknown names or parameters and bad values.
+  [[nodiscard]] ProposalInstance parse(std::string_view spec) const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Proposal>, std::less<>> proposals_;
+};
+
+/// Registers a proposal at static-initialisation time: `const ProposalRegistrar r{make_unique<X>()};`
+struct ProposalRegistrar {
+  explicit ProposalRegistrar(std::unique_ptr<Proposal> proposal) {
+    ProposalRegistry::instance().add(std::move(proposal));
+  }
+};
+
+/// Parses a whole number parameter within [lo, hi]; throws naming the proposal and parameter.
+int parse_int_parameter(const Proposal& p, const std::string& parameter, const std::string& value, int lo, int hi);
+
+}  // namespace codesim::proposals
