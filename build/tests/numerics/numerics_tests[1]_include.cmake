@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/numerics/numerics_tests[1]_tests.cmake")
-  include("/work/main/build/tests/numerics/numerics_tests[1]_tests.cmake")
-else()
-  add_test(numerics_tests_NOT_BUILT numerics_tests_NOT_BUILT)
-endif()
