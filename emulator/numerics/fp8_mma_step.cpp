@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include "emulator/numerics/exact_accumulator.hpp"
+
 namespace codesim::numerics {
 namespace {
 
@@ -25,6 +27,26 @@ inline bool block_exponent(const std::int16_t* ax, const std::int16_t* bx, int n
 
 }  // namespace
 
+float exact_sum_rne(Int128 s, int s_lsb, float c) {
+  const FloatFormat& f32 = FloatFormat::fp32();
+  auto to_float = [&](Int128 v, int lsb) {
+    const bool negative = v < 0;
+    return std::bit_cast<float>(static_cast<std::uint32_t>(round_pack(
+        negative, static_cast<UInt128>(negative ? -v : v), lsb, false, f32, Rounding::kNearestEven, false)));
+  };
+  if (c == 0.0F) return s == 0 ? 0.0F : to_float(s, s_lsb);
+  const Unpacked u = unpack(std::bit_cast<std::uint32_t>(c), f32);
+  const Int128 cs = u.negative ? -static_cast<Int128>(u.significand) : static_cast<Int128>(u.significand);
+  const int d = u.exponent - s_lsb;  // align both on the lower of the two lowest-bit weights
+  const int s_bits = s == 0 ? 0 : highest_bit(static_cast<UInt128>(s < 0 ? -s : s)) + 1;
+  if (d >= 0 && d + 25 < 126) return to_float(s + (cs << d), s_lsb);
+  if (d < 0 && s_bits - d < 126) return to_float((s << -d) + cs, u.exponent);
+  ExactAccumulator acc;  // wide exponent gap: fall back to the wide accumulator
+  acc.add(s < 0, static_cast<UInt128>(s < 0 ? -s : s), s_lsb);
+  acc.add(c);
+  return std::bit_cast<float>(static_cast<std::uint32_t>(acc.round(f32, Rounding::kNearestEven)));
+}
+
 Fp8MmaStep::Fp8MmaStep(const BlockFmaModel& model)
     : model_(model), path_(Path::kModel), frac_bits_(model.config().frac_bits),
       keep_bits_(model.config().fp32_result.man_bits) {
@@ -33,13 +55,20 @@ Fp8MmaStep::Fp8MmaStep(const BlockFmaModel& model)
   const bool e8_result = r.exp_bits == 8 && r.bias == 127 && r.nan == NanEncoding::kIeee && r.man_bits <= 23;
   const bool truncating = cfg.fp32_rounding == Rounding::kTowardZero && cfg.frac_bits >= 0 && e8_result &&
                           model.output() == OutputFormat::kFp32;
-  if (truncating && cfg.frac_bits <= kFloatPathMaxFracBits) path_ = Path::kFloat;
+  const bool exact_rne = cfg.frac_bits == kExactAlignment && cfg.fp32_rounding == Rounding::kNearestEven &&
+                         r.name == FloatFormat::fp32().name && model.output() == OutputFormat::kFp32;
+  if (exact_rne) path_ = Path::kExactRne;
+  else if (truncating && cfg.frac_bits <= kFloatPathMaxFracBits) path_ = Path::kFloat;
   else if (truncating && cfg.frac_bits <= kDoublePathMaxFracBits) path_ = Path::kDouble;
 }
 
 float Fp8MmaStep::operator()(const DecodedFp8& a, std::size_t ai, const DecodedFp8& b, std::size_t bi, int n,
                              float c) const {
   if (path_ == Path::kModel) return via_model(a, ai, b, bi, n, c);
+  if (path_ == Path::kExactRne) {
+    if (!std::isfinite(c)) return via_model(a, ai, b, bi, n, c);
+    return exact_sum_rne(exact_product_sum(a, ai, b, bi, n), a.product_lsb_min, c);
+  }
   const float* av = a.value.data() + ai;
   const float* bv = b.value.data() + bi;
   int e_max = 0;

@@ -5,6 +5,8 @@
 //    are formed in float/double, where every value involved is exact, and truncated by
 //    the hardware conversion to integer, which rounds toward zero exactly as the model's
 //    sign-magnitude truncation does;
+//  - exact alignment rounded to nearest FP32: the exact product sum as an integer, combined
+//    with C in 128-bit arithmetic and rounded once;
 //  - everything else (exact alignment, other roundings, rare exponent ranges) goes through
 //    BlockFmaModel itself.
 #include <cstdint>
@@ -13,6 +15,9 @@
 #include "emulator/numerics/fp8_operand.hpp"
 
 namespace codesim::numerics {
+
+/// s * 2^s_lsb + c rounded once to nearest-even FP32 (exact: no intermediate rounding).
+float exact_sum_rne(Int128 s, int s_lsb, float c);
 
 class Fp8MmaStep {
  public:
@@ -30,7 +35,7 @@ class Fp8MmaStep {
   [[nodiscard]] const BlockFmaModel& model() const { return model_; }
 
  private:
-  enum class Path { kFloat, kDouble, kModel };
+  enum class Path { kFloat, kDouble, kExactRne, kModel };
   [[nodiscard]] float via_model(const DecodedFp8& a, std::size_t a_index, const DecodedFp8& b,
                                 std::size_t b_index, int n, float c) const;
 

@@ -56,6 +56,12 @@ float group_scaled_step(const Fp8MmaStep& step, const DecodedFp8& a, std::size_t
     terms[n++] = Term{p < 0, static_cast<UInt128>(p < 0 ? -p : p) * scale_sig, a.lsb[ka] + b.lsb[kb] + scale_lsb,
                       a.alignment[ka] + b.alignment[kb] + scale_align};
   }
+  if (cfg.frac_bits == kExactAlignment && cfg.fp32_rounding == Rounding::kNearestEven &&
+      cfg.fp32_result.man_bits == 23) {  // exact: the scaled products add up to s * sum(products)
+    const Int128 sum = Fp8MmaStep::exact_product_sum(a, ai, b, bi, kMmaK);
+    const Int128 mag = static_cast<Int128>(static_cast<UInt128>(sum < 0 ? -sum : sum) * scale_sig);
+    return exact_sum_rne(sum < 0 ? -mag : mag, a.product_lsb_min + scale_lsb, c);
+  }
   if (c != 0.0F) terms[n++] = accumulator_term(std::bit_cast<std::uint32_t>(c));
   const auto r = fuse_terms(std::span<const Term>(terms, n), cfg.frac_bits, cfg.fp32_result, cfg.fp32_rounding);
   return std::bit_cast<float>(
