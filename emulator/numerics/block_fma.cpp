@@ -93,13 +93,15 @@ std::uint32_t BlockFmaModel::fused_block(std::span<const std::uint64_t> a,
   // An FP16-output MMA keeps its accumulator in FP16, so C enters rounded to FP16 (RNE).
   // With C rounded this way the H100 FP16-output vectors match 5000/5000; with C kept in
   // FP32 519 of them differ.
-  if (output_ == OutputFormat::kFp16)
-    c = static_cast<std::uint32_t>(convert(convert(c, f32, FloatFormat::fp16(), Rounding::kNearestEven, false),
-                                           FloatFormat::fp16(), f32, Rounding::kNearestEven, false));
-  const Unpacked uc = unpack(c, f32);
+  // Like a subnormal input, an FP16-subnormal C is aligned at FP16's minimum exponent.
+  const FloatFormat& c_format = output_ == OutputFormat::kFp16 ? FloatFormat::fp16() : f32;
+  const std::uint64_t c_bits =
+      output_ == OutputFormat::kFp16 ? convert(c, f32, c_format, Rounding::kNearestEven, false) : c;
+  const Unpacked uc = unpack(c_bits, c_format);
   if (uc.cls == FloatClass::kNan) nan = true;
   if (uc.cls == FloatClass::kInf) note_inf(uc.negative);
-  if (uc.cls == FloatClass::kFinite) terms[n++] = accumulator_term(c);
+  if (uc.cls == FloatClass::kFinite)
+    terms[n++] = Term{uc.negative, uc.significand, uc.exponent, alignment_exponent(uc, c_format)};
 
   // Special values follow the published models (not yet checked on hardware).
   if (nan || (pos_inf && neg_inf)) return kFp32CanonicalNan;

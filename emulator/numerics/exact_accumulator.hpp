@@ -18,7 +18,9 @@ class ExactAccumulator {
 
   void clear() { limbs_.fill(0); }
   /// Adds (-1)^negative * magnitude * 2^lsb_exponent exactly. Throws std::out_of_range if
-  /// the term does not fit the accumulator's range.
+  /// the term has bits below 2^kMinExponent or at or above 2^(kMinExponent + 2430). Only
+  /// terms are checked: the sum wraps if it reaches 2^(kMinExponent + 2431), which the
+  /// emulator's sums (below 2^400) never approach.
   void add(bool negative, UInt128 magnitude, int lsb_exponent);
   /// Adds a finite binary32 or binary64 value exactly.
   void add(float value);

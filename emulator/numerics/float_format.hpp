@@ -53,7 +53,7 @@ struct FloatFormat {
 };
 
 /// A preset by name (e4m3, e5m2, bf16, fp16, fp32, fp64, tf32, e5m6, ue8m0, fp22) or a
-/// generic IEEE-like "eXmY" (1 <= X <= 11, 0 <= Y <= 52, bias 2^(X-1)-1). nullopt if unknown.
+/// generic IEEE-like "eXmY" (2 <= X <= 11, 1 <= Y <= 52, bias 2^(X-1)-1). nullopt if unknown.
 std::optional<FloatFormat> parse_format(std::string_view name);
 /// Names accepted by parse_format, for help texts and error messages.
 std::vector<std::string> preset_format_names();

@@ -36,6 +36,8 @@ class Fp8MmaStep {
 
  private:
   enum class Path { kFloat, kDouble, kExactRne, kModel };
+  [[nodiscard]] float one_block(const DecodedFp8& a, std::size_t a_index, const DecodedFp8& b,
+                                std::size_t b_index, int n, float c) const;
   [[nodiscard]] float via_model(const DecodedFp8& a, std::size_t a_index, const DecodedFp8& b,
                                 std::size_t b_index, int n, float c) const;
 

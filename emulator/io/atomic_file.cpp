@@ -1,0 +1,194 @@
+#include "emulator/io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace codesim::io {
+namespace fs = std::filesystem;
+namespace {
+
+/// A name no other writer in this process or another one uses at the same time.
+std::string unique_suffix() {
+  static std::atomic<unsigned long long> counter{0};
+  return std::to_string(static_cast<long long>(::getpid())) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+[[noreturn]] void fail(const fs::path& path, const std::string& what, int err) {
+  throw std::runtime_error("cannot write '" + path.string() + "': " + what + ": " + std::strerror(err));
+}
+
+/// Closes a descriptor once, reporting close()'s own error where it matters.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+  int close() {
+    const int r = ::close(fd_);
+    fd_ = -1;
+    return r;
+  }
+
+ private:
+  int fd_;
+};
+
+void write_all(int fd, std::string_view content, const fs::path& target) {
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(target, "write failed", errno);
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+/// out_dir as an absolute path without a trailing separator, so that it has a file name and a
+/// parent directory for the staging sibling.
+fs::path normalise_dir(const fs::path& out_dir) {
+  if (out_dir.empty()) throw std::runtime_error("output directory path is empty");
+  fs::path p = fs::absolute(out_dir).lexically_normal();
+  while (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  if (!p.has_filename() || p.filename() == "." || p.filename() == "..")
+    throw std::runtime_error("cannot use '" + out_dir.string() + "' as an output directory");
+  return p;
+}
+
+void check_directory_or_absent(const fs::path& dir) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw std::runtime_error("cannot use output directory '" + dir.string() + "': " + ec.message());
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw std::runtime_error("output directory '" + dir.string() + "' exists and is not a directory");
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& target, std::string_view content) {
+  if (!target.has_filename()) throw std::runtime_error("cannot write '" + target.string() + "': no file name");
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // Built with append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string at -O3.
+  std::string base = ".";
+  base += target.filename().string();
+  base += ".tmp-";
+
+  fs::path tmp;
+  int raw = -1;
+  for (int attempt = 0; attempt < 100 && raw < 0; ++attempt) {
+    tmp = dir / (base + unique_suffix());
+    raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (raw < 0 && errno != EEXIST && errno != EINTR) fail(target, "cannot create temporary file", errno);
+  }
+  if (raw < 0) fail(target, "cannot create temporary file", EEXIST);
+
+  Fd fd(raw);
+  try {
+    write_all(fd.get(), content, target);
+    if (::fsync(fd.get()) != 0) fail(target, "fsync failed", errno);
+    if (fd.close() != 0) fail(target, "close failed", errno);
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) throw std::runtime_error("cannot write '" + target.string() + "': rename failed: " + ec.message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
+
+StagingDirectory::StagingDirectory(fs::path out_dir) : out_dir_(normalise_dir(out_dir)) {
+  check_directory_or_absent(out_dir_);
+  const fs::path parent = out_dir_.parent_path();
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
+  std::string base = ".";
+  base += out_dir_.filename().string();
+  base += ".staging-";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    fs::path candidate = parent / (base + unique_suffix());
+    if (fs::create_directory(candidate, ec)) {
+      staging_ = std::move(candidate);
+      return;
+    }
+    if (ec)
+      throw std::runtime_error("cannot create staging directory '" + candidate.string() + "': " + ec.message());
+  }
+  throw std::runtime_error("cannot create a staging directory next to '" + out_dir_.string() + "'");
+}
+
+StagingDirectory::~StagingDirectory() {
+  if (!done_) {
+    std::error_code ignored;
+    fs::remove_all(staging_, ignored);
+  }
+}
+
+void StagingDirectory::write(std::string_view name, std::string_view content) const {
+  const fs::path rel(name);
+  if (name.empty() || rel.has_parent_path() || rel.is_absolute() || name == "." || name == "..")
+    throw std::runtime_error("'" + std::string(name) + "' is not a plain file name");
+  write_file_atomically(staging_ / rel, content);
+}
+
+std::vector<fs::path> StagingDirectory::commit() {
+  if (done_) throw std::logic_error("StagingDirectory::commit called twice");
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file())
+      throw std::runtime_error("staging directory entry '" + it->path().string() + "' is not a regular file");
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) throw std::runtime_error("cannot read staging directory '" + staging_.string() + "': " + ec.message());
+  std::sort(names.begin(), names.end());
+
+  check_directory_or_absent(out_dir_);
+  fs::create_directories(out_dir_, ec);
+  if (ec) throw std::runtime_error("cannot create directory '" + out_dir_.string() + "': " + ec.message());
+  // Check every target before moving any, so that a predictable failure moves nothing.
+  for (const auto& name : names) {
+    const fs::path target = out_dir_ / name;
+    if (fs::is_directory(fs::symlink_status(target, ec)))
+      throw std::runtime_error("cannot write '" + target.string() + "': a directory is in the way");
+  }
+  std::vector<fs::path> published;
+  published.reserve(names.size());
+  for (const auto& name : names) {
+    const fs::path target = out_dir_ / name;
+    fs::rename(staging_ / name, target, ec);
+    if (ec) throw std::runtime_error("cannot write '" + target.string() + "': rename failed: " + ec.message());
+    published.push_back(target);
+  }
+  fs::remove(staging_, ec);  // now empty; a leftover empty directory is harmless, so no throw
+  done_ = true;
+  return published;
+}
+
+std::vector<fs::path> publish_directory(const fs::path& out_dir,
+                                        const std::function<void(const StagingDirectory& staging)>& build) {
+  StagingDirectory staging(out_dir);
+  build(staging);
+  return staging.commit();
+}
+
+}  // namespace codesim::io
