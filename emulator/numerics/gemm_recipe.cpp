@@ -18,7 +18,6 @@ BlockFmaConfig widened_hopper_fp8(int bits) {
   c.summary = "Hopper FP8 MMA keeping " + std::to_string(bits) + " fractional bits at alignment";
   c.frac_bits = bits;
   c.fp32_result = bits >= 23 ? FloatFormat::fp32() : *parse_format("e8m" + std::to_string(bits));
-  c.fp32_result.name = "e8m" + std::to_string(std::min(bits, 23));
   return c;
 }
 

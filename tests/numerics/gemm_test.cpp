@@ -40,12 +40,7 @@ float random_accumulator(std::mt19937_64& rng) {
   }
 }
 
-BlockFmaConfig with_bits(int bits) {
-  BlockFmaConfig c = *block_fma_preset("hopper-fp8");
-  c.frac_bits = bits;
-  c.fp32_result = bits >= 23 ? FloatFormat::fp32() : *parse_format("e8m" + std::to_string(bits));
-  return c;
-}
+BlockFmaConfig with_bits(int bits) { return accum_bits_recipe(bits).mma; }
 
 struct StepCase {
   std::string label;
