@@ -1,0 +1,84 @@
+// Score generators: the Zipf generator's top choice follows Zipf(skew) exactly (Gumbel-max
+// theorem), checked by frequency; the independent generator's logits are N(0, 1).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "workloads/routing/score_generator.hpp"
+
+namespace codesim::workloads {
+namespace {
+
+std::vector<double> top_choice_frequencies(const std::string& name, double skew, int experts, int tokens) {
+  const auto gen = ScoreGeneratorRegistry::instance().find(name)->make({17, experts, skew});
+  std::vector<double> count(static_cast<std::size_t>(experts), 0.0);
+  std::vector<float> logits(static_cast<std::size_t>(experts));
+  for (int t = 0; t < tokens; ++t) {
+    gen->logits(static_cast<std::uint64_t>(t), logits);
+    ++count[static_cast<std::size_t>(std::max_element(logits.begin(), logits.end()) - logits.begin())];
+  }
+  for (auto& c : count) c /= tokens;
+  std::sort(count.rbegin(), count.rend());
+  return count;
+}
+
+TEST(ZipfScores, TopChoiceIsZipfDistributed) {
+  const int experts = 16;
+  const int tokens = 200'000;
+  for (const double skew : {0.0, 0.8, 1.5}) {
+    SCOPED_TRACE(skew);
+    const auto freq = top_choice_frequencies("zipf", skew, experts, tokens);
+    double z = 0;
+    for (int r = 1; r <= experts; ++r) z += std::pow(r, -skew);
+    for (int r = 1; r <= experts; ++r) {
+      const double p = std::pow(r, -skew) / z;
+      // 5 standard errors of a binomial proportion (sorting adds a little bias at skew 0).
+      EXPECT_NEAR(freq[static_cast<std::size_t>(r - 1)], p, 5 * std::sqrt(p * (1 - p) / tokens) + 0.002) << r;
+    }
+  }
+}
+
+TEST(ZipfScores, PopularityOrderDependsOnTheSeedOnly) {
+  const auto a = ScoreGeneratorRegistry::instance().find("zipf")->make({1, 64, 1.0});
+  const auto b = ScoreGeneratorRegistry::instance().find("zipf")->make({2, 64, 1.0});
+  std::vector<double> sa(64, 0.0);
+  std::vector<double> sb(64, 0.0);
+  std::vector<float> l(64);
+  for (int t = 0; t < 20000; ++t) {
+    a->logits(static_cast<std::uint64_t>(t), l);
+    sa[static_cast<std::size_t>(std::max_element(l.begin(), l.end()) - l.begin())] += 1;
+    b->logits(static_cast<std::uint64_t>(t), l);
+    sb[static_cast<std::size_t>(std::max_element(l.begin(), l.end()) - l.begin())] += 1;
+  }
+  EXPECT_NE(std::max_element(sa.begin(), sa.end()) - sa.begin(), std::max_element(sb.begin(), sb.end()) - sb.begin());
+}
+
+TEST(IndependentScores, LogitsAreStandardNormalAndReproducible) {
+  const auto gen = ScoreGeneratorRegistry::instance().find("independent")->make({5, 256, 0.0});
+  std::vector<float> l(256);
+  double sum = 0;
+  double sq = 0;
+  double below_one = 0;
+  const int tokens = 4000;
+  for (int t = 0; t < tokens; ++t) {
+    gen->logits(static_cast<std::uint64_t>(t), l);
+    for (const float x : l) {
+      sum += x;
+      sq += static_cast<double>(x) * x;
+      below_one += x < 1.0f ? 1 : 0;
+    }
+  }
+  const double n = 256.0 * tokens;
+  EXPECT_NEAR(sum / n, 0.0, 0.005);
+  EXPECT_NEAR(sq / n, 1.0, 0.01);
+  EXPECT_NEAR(below_one / n, 0.841345, 0.003);  // Phi(1)
+  std::vector<float> again(256);
+  gen->logits(123, l);
+  gen->logits(123, again);
+  EXPECT_EQ(l, again);
+}
+
+}  // namespace
+}  // namespace codesim::workloads

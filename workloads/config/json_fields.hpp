@@ -1,0 +1,69 @@
+#pragma once
+// Strict reading of the workload data files: every field is checked for type and range, and
+// a field the schema does not know is an error, so a typo never silently falls back to a
+// default. Errors name the file, the field (as a JSON path) and the offending value.
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace codesim::workloads {
+
+/// A bad workload input: a malformed file, an unknown or missing field, an out-of-range or
+/// inconsistent value, an unknown name. The command line turns it into exit status 2.
+class WorkloadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses a JSON file; throws WorkloadError naming the file (and line/column for syntax errors).
+[[nodiscard]] nlohmann::json read_json_file(const std::filesystem::path& file);
+
+/// Reads one JSON object. Fields are consumed one by one; finish() rejects any left over.
+class JsonObjectReader {
+ public:
+  /// Throws WorkloadError if `value` is not an object. `path` is the object's JSON path ("" at top).
+  JsonObjectReader(const nlohmann::json& value, std::string file, std::string path);
+
+  [[nodiscard]] std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+  [[nodiscard]] std::optional<std::int64_t> optional_integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+  [[nodiscard]] double number(std::string_view key, double lo, double hi);
+  [[nodiscard]] std::optional<double> optional_number(std::string_view key, double lo, double hi);
+  [[nodiscard]] std::string string(std::string_view key);
+  [[nodiscard]] std::optional<std::string> optional_string(std::string_view key);
+  /// A string that must be one of `allowed`.
+  [[nodiscard]] std::string choice(std::string_view key, std::initializer_list<std::string_view> allowed);
+  [[nodiscard]] bool boolean(std::string_view key);
+  [[nodiscard]] JsonObjectReader object(std::string_view key);
+  [[nodiscard]] bool has(std::string_view key) const;
+
+  /// Throws WorkloadError for the first field that was never read.
+  void finish() const;
+
+  /// Throws WorkloadError: "<file>: field <path/key> = <value>: <why>".
+  [[noreturn]] void fail(std::string_view key, std::string_view why) const;
+  /// The same, for a value that is only found wrong in combination with others.
+  [[noreturn]] static void fail_at(const std::string& file, const std::string& field_path, std::string_view value,
+                                   std::string_view why);
+
+  [[nodiscard]] std::string field_path(std::string_view key) const;
+  [[nodiscard]] const std::string& file() const { return file_; }
+  /// The field's value as written in the file (for messages).
+  [[nodiscard]] std::string value_text(std::string_view key) const;
+
+ private:
+  const nlohmann::json& require(std::string_view key);
+  const nlohmann::json* value_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string, std::less<>> used_;
+};
+
+}  // namespace codesim::workloads

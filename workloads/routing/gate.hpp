@@ -1,0 +1,63 @@
+#pragma once
+// The router's expert choice for one token ("gate"). Each gate is one class registered by
+// name; a model file names its gate, so a model with a new routing rule adds one file here
+// and touches nothing else.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workloads/config/model_config.hpp"
+
+namespace codesim::workloads {
+
+class Gate {
+ public:
+  Gate() = default;
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  virtual ~Gate() = default;
+  /// Chooses experts for one token. `logits` has one router logit per routed expert;
+  /// `bias` is the per-expert selection bias (same size, may be all zero). Writes the chosen
+  /// expert ids to `experts` and their gating weights to `weights` (both of size top-k), in
+  /// descending order of selection score, ties to the lower expert id.
+  virtual void route(std::span<const float> logits, std::span<const float> bias, std::span<int> experts,
+                     std::span<float> weights) const = 0;
+};
+
+/// A router setting that a gate cannot work with: the field (a JSON path in the model file,
+/// e.g. "/moe/router/groups"), its value and why.
+struct RouterProblem {
+  std::string field;
+  std::string value;
+  std::string why;
+};
+
+struct GateKind {
+  std::string name;
+  std::string summary;
+  /// Checks the model's router for this gate; nullopt when it is usable.
+  std::function<std::optional<RouterProblem>(const ModelConfig&)> check;
+  std::function<std::unique_ptr<Gate>(const ModelConfig&)> make;
+};
+
+class GateRegistry {
+ public:
+  static GateRegistry& instance();
+  void add(GateKind kind);  ///< throws std::logic_error on a duplicate name
+  [[nodiscard]] const GateKind* find(std::string_view name) const;
+  [[nodiscard]] std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, GateKind, std::less<>> kinds_;
+};
+
+struct GateRegistrar {
+  explicit GateRegistrar(GateKind kind) { GateRegistry::instance().add(std::move(kind)); }
+};
+
+}  // namespace codesim::workloads

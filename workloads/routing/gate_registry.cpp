@@ -1,0 +1,28 @@
+#include <stdexcept>
+
+#include "workloads/routing/gate.hpp"
+
+namespace codesim::workloads {
+
+GateRegistry& GateRegistry::instance() {
+  static GateRegistry registry;
+  return registry;
+}
+
+void GateRegistry::add(GateKind kind) {
+  const std::string name = kind.name;
+  if (!kinds_.emplace(name, std::move(kind)).second) throw std::logic_error("gate '" + name + "' registered twice");
+}
+
+const GateKind* GateRegistry::find(std::string_view name) const {
+  const auto it = kinds_.find(name);
+  return it == kinds_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> GateRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [n, k] : kinds_) out.push_back(n);
+  return out;
+}
+
+}  // namespace codesim::workloads
