@@ -67,9 +67,10 @@ TEST_F(WorkloadFiles, ExpertsThatDoNotDivideOverGpusAreAnError) {
 
 TEST_F(WorkloadFiles, TopKLargerThanTheExpertsIsAnError) {
   auto m = catalogue_file("models", "deepseek-v3");
-  m["moe"]["experts_per_token"] = 300;
+  m["moe"]["routed_experts"] = 32;
+  m["moe"]["experts_per_token"] = 40;
   const auto s = catalogue_file("scenarios", "train-ep64");
-  expect_names(error_of(s, &m), {"model.json", "/moe/experts_per_token", "300", "larger than routed_experts"});
+  expect_names(error_of(s, &m), {"model.json", "/moe/experts_per_token", "40", "larger than routed_experts (32)"});
 }
 
 TEST_F(WorkloadFiles, TopKBeyondTheKeptGroupsIsAnError) {

@@ -92,9 +92,9 @@ RouterConfig read_router(JsonObjectReader r) {
     for (const auto& n : GateRegistry::instance().names()) known += (known.empty() ? "" : ", ") + n;
     r.fail("gate", "unknown gate (known: " + known + ")");
   }
-  c.groups = static_cast<int>(r.optional_integer("groups", 1, 1 << 16).value_or(1));
-  c.topk_groups = static_cast<int>(r.optional_integer("topk_groups", 1, 1 << 16).value_or(1));
-  c.group_score_experts = static_cast<int>(r.optional_integer("group_score_experts", 1, 1 << 16).value_or(1));
+  c.groups = static_cast<int>(r.optional_integer("groups", 1, 256).value_or(1));
+  c.topk_groups = static_cast<int>(r.optional_integer("topk_groups", 1, 64).value_or(1));
+  c.group_score_experts = static_cast<int>(r.optional_integer("group_score_experts", 1, 64).value_or(1));
   c.normalise_topk = r.boolean("normalise_topk");
   c.scaling_factor = r.optional_number("scaling_factor", 1e-6, 1e6).value_or(1.0);
   r.finish();
@@ -124,7 +124,7 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& fi
   m.routed_experts = static_cast<int>(moe.integer("routed_experts", 1, 1 << 16));
   m.shared_experts = static_cast<int>(moe.integer("shared_experts", 0, 64));
   m.expert_intermediate = static_cast<int>(moe.integer("expert_intermediate_size", 1, 1 << 22));
-  m.experts_per_token = static_cast<int>(moe.integer("experts_per_token", 1, 1 << 16));
+  m.experts_per_token = static_cast<int>(moe.integer("experts_per_token", 1, 64));
   if (m.experts_per_token > m.routed_experts)
     moe.fail("experts_per_token", "larger than routed_experts (" + std::to_string(m.routed_experts) + ")");
   m.router = read_router(moe.object("router"));

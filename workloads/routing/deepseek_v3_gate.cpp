@@ -6,6 +6,7 @@
 // scaled by the routed scaling factor. No token is ever dropped.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "workloads/routing/gate.hpp"
@@ -17,8 +18,7 @@ namespace {
 class DeepSeekV3Gate final : public Gate {
  public:
   explicit DeepSeekV3Gate(const ModelConfig& m)
-      : experts_(m.routed_experts),
-        groups_(m.router.groups),
+      : groups_(m.router.groups),
         per_group_(m.routed_experts / m.router.groups),
         topk_groups_(m.router.topk_groups),
         group_score_experts_(m.router.group_score_experts),
@@ -27,47 +27,102 @@ class DeepSeekV3Gate final : public Gate {
 
   void route(std::span<const float> logits, std::span<const float> bias, std::span<int> experts,
              std::span<float> weights) const override {
-    // thread_local scratch: route() is called per token from several threads.
-    thread_local std::vector<float> affinity;
-    thread_local std::vector<float> key;
-    thread_local std::vector<float> group_score;
-    thread_local std::vector<int> candidates;
-    thread_local std::vector<int> picked;
-    affinity.resize(static_cast<std::size_t>(experts_));
-    key.resize(static_cast<std::size_t>(experts_));
-    for (std::size_t i = 0; i < affinity.size(); ++i) {
-      affinity[i] = 1.0f / (1.0f + std::exp(-logits[i]));
-      key[i] = bias.empty() ? affinity[i] : affinity[i] + bias[i];
+    // Without a bias the selection key sigmoid(logit) orders experts exactly as the logit
+    // does, so the sigmoid is only evaluated for the values that are summed or returned.
+    thread_local std::vector<float> key_buffer;
+    std::span<const float> keys = logits;
+    if (!bias.empty()) {
+      key_buffer.resize(logits.size());
+      for (std::size_t i = 0; i < logits.size(); ++i) key_buffer[i] = sigmoid(logits[i]) + bias[i];
+      keys = key_buffer;
     }
-    const std::span<const float> keys(key);
-    candidates.clear();
+    // Group score of the published gate: the sum of its best group_score_experts keys.
+    auto key_value = [&](int e) {
+      return bias.empty() ? sigmoid(logits[static_cast<std::size_t>(e)]) : keys[static_cast<std::size_t>(e)];
+    };
+    TopK chosen(experts.size());
     if (groups_ > 1) {
-      group_score.resize(static_cast<std::size_t>(groups_));
-      picked.resize(static_cast<std::size_t>(group_score_experts_));
+      TopK best_groups(static_cast<std::size_t>(topk_groups_));
+      float floor[256];  // per group (the model file allows at most 256): smallest key in its score
       for (int g = 0; g < groups_; ++g) {
-        top_k_indices(keys.subspan(static_cast<std::size_t>(g * per_group_), static_cast<std::size_t>(per_group_)),
-                      {}, std::span<int>(picked));
-        float sum = 0.0f;
-        for (const int i : picked) sum += keys[static_cast<std::size_t>(g * per_group_ + i)];
-        group_score[static_cast<std::size_t>(g)] = sum;
+        const auto group = keys.subspan(static_cast<std::size_t>(g * per_group_), static_cast<std::size_t>(per_group_));
+        float score = 0.0f;
+        if (group_score_experts_ == 2 && bias.empty()) {
+          // The published setting: the two largest logits. Eight independent lanes break the
+          // max/min dependency chain (and vectorise); the lanes' pairs are merged at the end.
+          constexpr std::size_t kLanes = 8;
+          constexpr float kLow = -std::numeric_limits<float>::infinity();
+          float lane_first[kLanes];
+          float lane_second[kLanes];
+          std::fill_n(lane_first, kLanes, kLow);
+          std::fill_n(lane_second, kLanes, kLow);
+          std::size_t i = 0;
+          for (; i + kLanes <= group.size(); i += kLanes) {
+            for (std::size_t l = 0; l < kLanes; ++l) {
+              lane_second[l] = std::max(lane_second[l], std::min(lane_first[l], group[i + l]));
+              lane_first[l] = std::max(lane_first[l], group[i + l]);
+            }
+          }
+          for (; i < group.size(); ++i) {
+            lane_second[0] = std::max(lane_second[0], std::min(lane_first[0], group[i]));
+            lane_first[0] = std::max(lane_first[0], group[i]);
+          }
+          float first = kLow;
+          float second = kLow;
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            for (const float v : {lane_first[l], lane_second[l]}) {
+              second = std::max(second, std::min(first, v));
+              first = std::max(first, v);
+            }
+          }
+          score = sigmoid(first) + sigmoid(second);
+          floor[g] = second;
+        } else {
+          TopK in_group(static_cast<std::size_t>(group_score_experts_));
+          in_group.offer_range(group, g * per_group_);
+          for (std::size_t j = 0; j < in_group.size(); ++j) score += key_value(in_group.index(j));
+          floor[g] = in_group.key(in_group.size() - 1);
+        }
+        best_groups.offer(score, g);
       }
-      picked.resize(static_cast<std::size_t>(topk_groups_));
-      top_k_indices(std::span<const float>(group_score), {}, std::span<int>(picked));
-      std::sort(picked.begin(), picked.end());
-      for (const int g : picked)
-        for (int i = 0; i < per_group_; ++i) candidates.push_back(g * per_group_ + i);
+      int kept[TopK::kMax];
+      for (std::size_t j = 0; j < best_groups.size(); ++j) kept[j] = best_groups.index(j);
+      std::sort(kept, kept + best_groups.size());
+      // The kept groups' scored keys are topk_groups * group_score_experts candidates; when
+      // they are at least k, the k-th largest key is at least the smallest of them, so lower
+      // keys can be skipped with one comparison. Equal keys still go through the tie rule.
+      float threshold = -std::numeric_limits<float>::infinity();
+      if (static_cast<std::size_t>(topk_groups_) * static_cast<std::size_t>(group_score_experts_) >= experts.size()) {
+        threshold = std::numeric_limits<float>::infinity();
+        for (std::size_t j = 0; j < best_groups.size(); ++j) threshold = std::min(threshold, floor[kept[j]]);
+      }
+      // Branch-free compaction of the candidates that pass, then the exact top-k among them.
+      thread_local std::vector<int> passed;
+      passed.resize(static_cast<std::size_t>(topk_groups_ * per_group_));
+      std::size_t n = 0;
+      for (std::size_t j = 0; j < best_groups.size(); ++j) {
+        const int first = kept[j] * per_group_;
+        for (int i = first; i < first + per_group_; ++i) {
+          passed[n] = i;
+          n += keys[static_cast<std::size_t>(i)] >= threshold ? 1U : 0U;
+        }
+      }
+      for (std::size_t j = 0; j < n; ++j) chosen.offer(keys[static_cast<std::size_t>(passed[j])], passed[j]);
+    } else {
+      chosen.offer_range(keys, 0);
     }
-    top_k_indices(keys, std::span<const int>(candidates), experts);
     float sum = 0.0f;
     for (std::size_t j = 0; j < experts.size(); ++j) {
-      weights[j] = affinity[static_cast<std::size_t>(experts[j])];
+      experts[j] = chosen.index(j);
+      weights[j] = sigmoid(logits[static_cast<std::size_t>(experts[j])]);  // unbiased affinity
       sum += weights[j];
     }
     for (auto& w : weights) w = (normalise_ ? w / sum : w) * scale_;
   }
 
  private:
-  int experts_;
+  static float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
   int groups_;
   int per_group_;
   int topk_groups_;

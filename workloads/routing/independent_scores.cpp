@@ -1,6 +1,7 @@
 // Independent scores: every router logit i.i.d. N(0, 1). This is the assumption behind the
 // routing statistics of ../shared/notes/deepseek-v3.md §B.1 (3.97 nodes per token under EP64):
 // every expert equally popular, load imbalance from sampling noise only.
+#include "workloads/routing/normal_ziggurat.hpp"
 #include "workloads/routing/random_stream.hpp"
 #include "workloads/routing/score_generator.hpp"
 
@@ -12,18 +13,9 @@ class IndependentScores final : public ScoreGenerator {
   explicit IndependentScores(std::uint64_t seed) : seed_(seed) {}
   void logits(std::uint64_t token, std::span<float> out) const override {
     RandomStream rng(seed_, token);
-    std::size_t i = 0;
-    double a = 0.0;
-    double b = 0.0;
-    for (; i + 1 < out.size(); i += 2) {
-      rng.next_normal_pair(a, b);
-      out[i] = static_cast<float>(a);
-      out[i + 1] = static_cast<float>(b);
-    }
-    if (i < out.size()) {
-      rng.next_normal_pair(a, b);
-      out[i] = static_cast<float>(a);
-    }
+    auto next = [&rng] { return rng.next_u64(); };
+    const auto& normal = NormalZiggurat::instance();
+    for (auto& x : out) x = static_cast<float>(normal.sample(next));
   }
 
  private:

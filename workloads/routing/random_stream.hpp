@@ -18,20 +18,6 @@ class RandomStream {
   }
   /// Uniform in (0, 1): never 0, so logarithms are finite.
   double next_open_unit() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1p-53; }
-  /// Two independent N(0, 1) values (Marsaglia's polar method).
-  void next_normal_pair(double& a, double& b) {
-    double u = 0.0;
-    double v = 0.0;
-    double s = 0.0;
-    do {
-      u = 2.0 * next_open_unit() - 1.0;
-      v = 2.0 * next_open_unit() - 1.0;
-      s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    const double f = std::sqrt(-2.0 * std::log(s) / s);
-    a = u * f;
-    b = v * f;
-  }
   /// Standard Gumbel: -ln(-ln U).
   double next_gumbel() { return -std::log(-std::log(next_open_unit())); }
 

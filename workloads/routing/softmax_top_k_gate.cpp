@@ -24,7 +24,9 @@ class SoftmaxTopKGate final : public Gate {
       for (std::size_t i = 0; i < key.size(); ++i) key[i] += bias[i];
       keys = key;
     }
-    top_k_indices(keys, {}, experts);
+    TopK top(experts.size());
+    top.offer_range(keys, 0);
+    for (std::size_t j = 0; j < experts.size(); ++j) experts[j] = top.index(j);
     float max_logit = logits[0];
     for (const float l : logits) max_logit = std::max(max_logit, l);
     float chosen = 0.0f;
