@@ -96,10 +96,11 @@ void print_summary(const wl::MoeLayerWorkload& w, int gpu) {
     fmt::print("  per token   {:.3f} nodes (max {}), {:.3f} remote nodes, {:.3f} GPUs\n",
                b.routing.mean_nodes_per_token, b.routing.max_nodes_per_token, b.routing.mean_remote_nodes_per_token,
                b.routing.mean_gpus_per_token);
-    fmt::print("  load        expert max/mean {:.3f}; routed rows per GPU max/mean {:.3f} before placement, {:.3f} "
-               "after; rows per instance mean {:.1f}, max {}\n",
-               b.balance.expert_max_over_mean, b.balance.gpu_max_over_mean_before, b.balance.gpu_max_over_mean_after,
-               b.balance.mean_rows_per_instance, b.balance.max_rows_per_instance);
+    fmt::print("  load        expert max/mean {:.3f}; routed rows per GPU: max/mean {:.3f} (max {}) with one copy per "
+               "expert, {:.3f} (max {}) as placed; rows per instance mean {:.1f}, max {}\n",
+               b.balance.expert_max_over_mean, b.balance.gpu_max_over_mean_before, b.balance.gpu_max_rows_before,
+               b.balance.gpu_max_over_mean_after, b.balance.gpu_max_rows_after, b.balance.mean_rows_per_instance,
+               b.balance.max_rows_per_instance);
     fmt::print("  traffic     {:<18} {:>12} {:>14} {:>10}   (MB, whole cluster)\n", "phase", "NVLink", "InfiniBand",
                "local");
     for (const auto& p : b.traffic) {

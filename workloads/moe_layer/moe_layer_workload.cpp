@@ -31,6 +31,7 @@ LoadBalance measure_balance(const MicroBatchWorkload& mb, const RoutingDraw& dra
     before[static_cast<std::size_t>(static_cast<std::int64_t>(e) * holders / placement.experts)] +=
         load[static_cast<std::size_t>(e)];
   b.gpu_max_over_mean_before = max_over_mean(before);
+  b.gpu_max_rows_before = static_cast<std::int64_t>(*std::max_element(before.begin(), before.end()));
   std::vector<double> after;
   std::int64_t instances = 0;
   std::int64_t rows = 0;
@@ -43,6 +44,7 @@ LoadBalance measure_balance(const MicroBatchWorkload& mb, const RoutingDraw& dra
       ++instances;
     }
     if (holds_routed) after.push_back(static_cast<double>(g.routed_rows));
+    b.gpu_max_rows_after = std::max(b.gpu_max_rows_after, g.routed_rows);
   }
   b.gpu_max_over_mean_after = max_over_mean(after);
   b.mean_rows_per_instance = instances > 0 ? static_cast<double>(rows) / static_cast<double>(instances) : 0.0;

@@ -81,6 +81,10 @@ struct LoadBalance {
   double expert_max_over_mean = 0;       ///< routed-expert loads of this draw
   double gpu_max_over_mean_before = 0;   ///< routed rows per GPU, one copy per expert, contiguous
   double gpu_max_over_mean_after = 0;    ///< routed rows per GPU with the scenario's placement
+  /// The straggler in absolute terms: with more instances than experts the mean per GPU falls,
+  /// so max/mean alone can rise while the slowest GPU gets no slower.
+  std::int64_t gpu_max_rows_before = 0;
+  std::int64_t gpu_max_rows_after = 0;
   std::int64_t max_rows_per_instance = 0;
   double mean_rows_per_instance = 0;
 };

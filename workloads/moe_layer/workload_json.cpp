@@ -75,6 +75,8 @@ nlohmann::ordered_json workload_json(const MoeLayerWorkload& w) {
     jm["load_balance"] = {{"expert_max_over_mean", mb.balance.expert_max_over_mean},
                           {"gpu_max_over_mean_before", mb.balance.gpu_max_over_mean_before},
                           {"gpu_max_over_mean_after", mb.balance.gpu_max_over_mean_after},
+                          {"gpu_max_rows_before", mb.balance.gpu_max_rows_before},
+                          {"gpu_max_rows_after", mb.balance.gpu_max_rows_after},
                           {"max_rows_per_instance", mb.balance.max_rows_per_instance},
                           {"mean_rows_per_instance", mb.balance.mean_rows_per_instance}};
     auto gpus = nlohmann::ordered_json::array();

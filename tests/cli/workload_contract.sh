@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# codesim workload list/show as a user scripts it: the catalogue, JSON output, determinism,
+# and bad input (error naming file, field and value; exit status 2; nothing written).
+set -uo pipefail
+codesim=$1
+fails=0
+pass=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+expect_error() {  # name pattern command...
+  local name=$1 pattern=$2; shift 2
+  local rc=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" -ne 2 ]; then fail "$name: exit $rc, want 2 ($(cat "$tmp/err"))"; return; fi
+  if [ -s "$tmp/out" ]; then fail "$name: printed output despite the error"; return; fi
+  grep -q -- "$pattern" "$tmp/err" && ok || fail "$name: stderr '$(cat "$tmp/err")' lacks '$pattern'"
+}
+
+list=$("$codesim" workload list)
+for name in train-ep64 prefill-ep32 decode-ep320 decode-ep144 decode-ep128 deepseek-v3 kimi-k2 qwen3-235b-a22b mixtral-8x22b zipf; do
+  grep -q "$name" <<<"$list" && ok || fail "workload list lacks $name"
+done
+"$codesim" workload list --json | grep -q '"score_generators"' && ok || fail "workload list --json"
+
+"$codesim" workload show decode-ep128 --seed 7 --json >"$tmp/a.json" && ok || fail "show --json exit"
+grep -q '"schema": "codesim.workload/1"' "$tmp/a.json" && ok || fail "JSON lacks the schema tag"
+grep -q '"bytes_per_copy": 7408' "$tmp/a.json" && ok || fail "low-latency FP8 dispatch is not 7408 B per copy"
+"$codesim" workload show decode-ep128 --seed 7 --json --threads 1 >"$tmp/b.json"
+cmp -s "$tmp/a.json" "$tmp/b.json" && ok || fail "same seed gave different output"
+"$codesim" workload show decode-ep128 --seed 8 --json >"$tmp/c.json"
+cmp -s "$tmp/a.json" "$tmp/c.json" && fail "different seeds gave the same draw" || ok
+"$codesim" workload show decode-ep128 --seed 7 --out "$tmp/d.json" >/dev/null && cmp -s "$tmp/a.json" "$tmp/d.json" && ok ||
+  fail "--out differs from --json"
+
+summary=$("$codesim" workload show train-ep64 --gpu 63)
+grep -q "dispatch e4m3 7392 B/token, combine bf16 14336 B/token" <<<"$summary" && ok || fail "wire sizes in summary"
+grep -q "GPU 63 (node 7)" <<<"$summary" && ok || fail "--gpu 63"
+grep -q "routed.gate_up.wgrad" <<<"$summary" && ok || fail "training lists weight-gradient GEMMs"
+"$codesim" workload show decode-ep144 --skew 1.2 | grep -q "scores zipf, skew 1.2" && ok || fail "--skew implies zipf"
+
+expect_error unknown-workload "unknown workload 'train-ep65'" "$codesim" workload show train-ep65
+expect_error bad-gpu "--gpu 64: scenario train-ep64 has GPUs 0..63" "$codesim" workload show train-ep64 --gpu 64
+expect_error bad-skew "skew" "$codesim" workload show train-ep64 --skew -1
+expect_error bad-scores "unknown score generator 'pareto'" "$codesim" workload show train-ep64 --scores pareto
+expect_error skew-without-zipf "has no skew" "$codesim" workload show train-ep64 --scores independent --skew 0.5
+
+data=$(dirname "$0")/../../workloads/data/scenarios
+sed 's/"micro_batches": 1/"micro_batches": 1, "micro_batch": 2/' "$data/train-ep64.json" >"$tmp/typo.json"
+expect_error unknown-field "typo.json: field /tokens/micro_batch = 2: unknown field" "$codesim" workload show "$tmp/typo.json"
+sed 's/"redundant": 32/"redundant": 30/' "$data/prefill-ep32.json" >"$tmp/indivisible.json"
+expect_error indivisible "indivisible.json: field /experts/redundant = 30:.*do not divide over 32 GPUs" \
+  "$codesim" workload show "$tmp/indivisible.json"
+printf '{ "name": ' >"$tmp/broken.json"
+expect_error malformed "broken.json:1:" "$codesim" workload show "$tmp/broken.json"
+expect_error no-output-on-error "unknown field" "$codesim" workload show "$tmp/typo.json" --out "$tmp/never.json"
+[ -e "$tmp/never.json" ] && fail "--out wrote a file despite the error" || ok
+
+echo "$pass passed, $fails failed"
+[ "$fails" -eq 0 ]
