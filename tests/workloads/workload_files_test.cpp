@@ -101,6 +101,9 @@ TEST_F(WorkloadFiles, OutOfRangeAndWrongTypesAreErrors) {
   s["routing"]["scores"] = "uniform";
   expect_names(error_of(s), {"/routing/scores", "uniform", "known: independent, zipf"});
   s = catalogue_file("scenarios", "train-ep64");
+  s["cluster"]["nodes"] = 200;
+  expect_names(error_of(s), {"/cluster/nodes", "= 200", "1600 exceeds the 1024 GPUs"});
+  s = catalogue_file("scenarios", "train-ep64");
   s.erase("phase");
   expect_names(error_of(s), {"/phase", "missing"});
 }

@@ -33,6 +33,8 @@ class JsonObjectReader {
   JsonObjectReader(const nlohmann::json& value, std::string file, std::string path);
 
   [[nodiscard]] std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+  /// integer() for fields that fit an int (lo and hi are ints).
+  [[nodiscard]] int int_field(std::string_view key, int lo, int hi) { return static_cast<int>(integer(key, lo, hi)); }
   [[nodiscard]] std::optional<std::int64_t> optional_integer(std::string_view key, std::int64_t lo, std::int64_t hi);
   [[nodiscard]] double number(std::string_view key, double lo, double hi);
   [[nodiscard]] std::optional<double> optional_number(std::string_view key, double lo, double hi);

@@ -59,25 +59,21 @@ std::int64_t ModelConfig::kv_cache_bytes_per_token(int element_bytes) const {
 
 namespace {
 
-int read_int(JsonObjectReader& r, std::string_view key, std::int64_t lo, std::int64_t hi) {
-  return static_cast<int>(r.integer(key, lo, hi));
-}
-
 AttentionConfig read_attention(JsonObjectReader r) {
   AttentionConfig a;
   const std::string kind = r.choice("kind", {"mla", "gqa"});
-  a.heads = read_int(r, "heads", 1, 4096);
+  a.heads = r.int_field("heads", 1, 4096);
   if (kind == "mla") {
     a.kind = AttentionKind::kMla;
-    a.q_lora_rank = read_int(r, "q_lora_rank", 0, 1 << 20);
-    a.kv_lora_rank = read_int(r, "kv_lora_rank", 1, 1 << 20);
-    a.qk_nope_head_dim = read_int(r, "qk_nope_head_dim", 1, 1 << 16);
-    a.qk_rope_head_dim = read_int(r, "qk_rope_head_dim", 0, 1 << 16);
-    a.v_head_dim = read_int(r, "v_head_dim", 1, 1 << 16);
+    a.q_lora_rank = r.int_field("q_lora_rank", 0, 1 << 20);
+    a.kv_lora_rank = r.int_field("kv_lora_rank", 1, 1 << 20);
+    a.qk_nope_head_dim = r.int_field("qk_nope_head_dim", 1, 1 << 16);
+    a.qk_rope_head_dim = r.int_field("qk_rope_head_dim", 0, 1 << 16);
+    a.v_head_dim = r.int_field("v_head_dim", 1, 1 << 16);
   } else {
     a.kind = AttentionKind::kGqa;
-    a.kv_heads = read_int(r, "kv_heads", 1, 4096);
-    a.head_dim = read_int(r, "head_dim", 1, 1 << 16);
+    a.kv_heads = r.int_field("kv_heads", 1, 4096);
+    a.head_dim = r.int_field("head_dim", 1, 1 << 16);
     if (a.heads % a.kv_heads != 0) r.fail("kv_heads", "must divide heads (" + std::to_string(a.heads) + ")");
   }
   r.finish();
@@ -87,11 +83,8 @@ AttentionConfig read_attention(JsonObjectReader r) {
 RouterConfig read_router(JsonObjectReader r) {
   RouterConfig c;
   c.gate = r.string("gate");
-  if (GateRegistry::instance().find(c.gate) == nullptr) {
-    std::string known;
-    for (const auto& n : GateRegistry::instance().names()) known += (known.empty() ? "" : ", ") + n;
-    r.fail("gate", "unknown gate (known: " + known + ")");
-  }
+  if (GateRegistry::instance().find(c.gate) == nullptr)
+    r.fail("gate", "unknown gate (known: " + GateRegistry::instance().known_names() + ")");
   c.groups = static_cast<int>(r.optional_integer("groups", 1, 256).value_or(1));
   c.topk_groups = static_cast<int>(r.optional_integer("topk_groups", 1, 64).value_or(1));
   c.group_score_experts = static_cast<int>(r.optional_integer("group_score_experts", 1, 64).value_or(1));
@@ -110,10 +103,10 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& fi
   m.name = r.string("name");
   m.display_name = r.string("display_name");
   m.source = r.string("source");
-  m.layers = read_int(r, "layers", 1, 100000);
-  m.dense_layers = read_int(r, "dense_layers", 0, m.layers - 1);
-  m.hidden = read_int(r, "hidden_size", 1, 1 << 20);
-  m.vocab = read_int(r, "vocab_size", 1, 1 << 24);
+  m.layers = r.int_field("layers", 1, 100000);
+  m.dense_layers = r.int_field("dense_layers", 0, m.layers - 1);
+  m.hidden = r.int_field("hidden_size", 1, 1 << 20);
+  m.vocab = r.int_field("vocab_size", 1, 1 << 24);
   m.tied_embeddings = r.boolean("tied_embeddings");
   m.dense_intermediate = static_cast<int>(r.optional_integer("dense_intermediate_size", 1, 1 << 22).value_or(0));
   if (m.dense_layers > 0 && m.dense_intermediate == 0)

@@ -9,6 +9,9 @@
 namespace codesim::workloads {
 namespace {
 
+constexpr int kMaxGpus = 1024;
+constexpr std::int64_t kMaxTokensPerMicroBatch = std::int64_t{1} << 24;  // routing state stays < 1 GB
+
 std::string read_format(JsonObjectReader& r, std::string_view key) {
   std::string s = r.string(key);
   if (!numerics::parse_format(s)) r.fail(key, "unknown number format");
@@ -30,10 +33,6 @@ std::string read_scaling(JsonObjectReader& r, std::string_view key) {
   return s;
 }
 
-int read_int(JsonObjectReader& r, std::string_view key, std::int64_t lo, std::int64_t hi) {
-  return static_cast<int>(r.integer(key, lo, hi));
-}
-
 }  // namespace
 
 ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::string& file) {
@@ -48,27 +47,34 @@ ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::stri
   s.phase = phase == "training" ? Phase::kTraining : phase == "prefill" ? Phase::kPrefill : Phase::kDecode;
 
   JsonObjectReader cluster = r.object("cluster");
-  s.nodes = read_int(cluster, "nodes", 1, 4096);
-  s.gpus_per_node = read_int(cluster, "gpus_per_node", 1, 72);
+  s.nodes = cluster.int_field("nodes", 1, 4096);
+  s.gpus_per_node = cluster.int_field("gpus_per_node", 1, 72);
+  // Traffic is kept as dense GPU x GPU matrices (8 per micro-batch): 1024 GPUs is 64 MB.
+  if (s.gpus() > kMaxGpus)
+    cluster.fail("nodes", "nodes x gpus_per_node = " + std::to_string(s.gpus()) + " exceeds the " +
+                              std::to_string(kMaxGpus) + " GPUs of one expert-parallel group that codesim models");
   cluster.finish();
 
   JsonObjectReader par = r.object("parallelism");
-  const int expert = read_int(par, "expert", 1, 1 << 20);
+  const int expert = par.int_field("expert", 1, 1 << 20);
   if (expert != s.gpus())
     par.fail("expert", "must equal cluster nodes x gpus_per_node (" + std::to_string(s.gpus()) +
                            "): the simulated cluster is one expert-parallel group");
-  s.attention_tensor_parallel = read_int(par, "attention_tensor", 1, 1024);
-  s.attention_data_parallel = read_int(par, "attention_data", 1, 1 << 20);
-  s.pipeline_parallel = read_int(par, "pipeline", 1, 1024);
+  s.attention_tensor_parallel = par.int_field("attention_tensor", 1, 1024);
+  s.attention_data_parallel = par.int_field("attention_data", 1, 1 << 20);
+  s.pipeline_parallel = par.int_field("pipeline", 1, 1024);
   par.finish();
 
   JsonObjectReader tokens = r.object("tokens");
   s.tokens_per_micro_batch = tokens.integer("per_gpu_per_micro_batch", 1, 1 << 20);
-  s.micro_batches = read_int(tokens, "micro_batches", 1, 64);
+  if (s.tokens_per_micro_batch * s.gpus() > kMaxTokensPerMicroBatch)
+    tokens.fail("per_gpu_per_micro_batch", "times " + std::to_string(s.gpus()) + " GPUs exceeds " +
+                                               std::to_string(kMaxTokensPerMicroBatch) + " tokens per micro-batch");
+  s.micro_batches = tokens.int_field("micro_batches", 1, 64);
   tokens.finish();
 
   JsonObjectReader experts = r.object("experts");
-  s.redundant_experts = read_int(experts, "redundant", 0, 1 << 16);
+  s.redundant_experts = experts.int_field("redundant", 0, 1 << 16);
   const std::string placement = experts.choice("placement", {"contiguous", "hierarchical", "global"});
   s.placement = placement == "contiguous"     ? PlacementPolicy::kContiguous
                 : placement == "hierarchical" ? PlacementPolicy::kHierarchical
@@ -76,7 +82,7 @@ ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::stri
   s.placement_from_previous_draw = experts.choice("load_statistics", {"previous-draw", "same-draw"}) == "previous-draw";
   s.shared = experts.choice("shared", {"local", "routed-replicas"}) == "local" ? SharedExpertPlacement::kLocal
                                                                               : SharedExpertPlacement::kRoutedReplicas;
-  s.shared_replicas = read_int(experts, "shared_replicas", 0, 1 << 16);
+  s.shared_replicas = experts.int_field("shared_replicas", 0, 1 << 16);
   if (s.shared == SharedExpertPlacement::kRoutedReplicas && s.shared_replicas == 0)
     experts.fail("shared_replicas", "must be at least 1 when shared is routed-replicas");
   if (s.shared == SharedExpertPlacement::kLocal && s.shared_replicas != 0)
@@ -88,14 +94,14 @@ ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::stri
   JsonObjectReader comm = r.object("communication");
   s.comm_mode = comm.choice("mode", {"normal", "low-latency"}) == "normal" ? CommunicationMode::kNormal
                                                                           : CommunicationMode::kLowLatency;
-  s.comm_sms = read_int(comm, "sms", 0, 1024);
+  s.comm_sms = comm.int_field("sms", 0, 1024);
   s.intranode_nvlink = comm.boolean("intranode_nvlink");
   if (s.comm_mode == CommunicationMode::kNormal && !s.intranode_nvlink)
     comm.fail("intranode_nvlink", "normal mode forwards inside the node over NVLink; must be true");
   s.dispatch_format = read_format(comm, "dispatch_format");
-  s.dispatch_scale_tile = read_int(comm, "dispatch_scale_tile", 0, 1 << 16);
-  s.dispatch_scale_bytes = read_int(comm, "dispatch_scale_bytes", 0, 16);
-  s.dispatch_metadata_bytes = read_int(comm, "dispatch_metadata_bytes", 0, 1 << 16);
+  s.dispatch_scale_tile = comm.int_field("dispatch_scale_tile", 0, 1 << 16);
+  s.dispatch_scale_bytes = comm.int_field("dispatch_scale_bytes", 0, 16);
+  s.dispatch_metadata_bytes = comm.int_field("dispatch_metadata_bytes", 0, 1 << 16);
   s.combine_format = read_format(comm, "combine_format");
   comm.finish();
 
@@ -108,11 +114,8 @@ ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::stri
 
   JsonObjectReader routing = r.object("routing");
   s.scores = routing.string("scores");
-  if (ScoreGeneratorRegistry::instance().find(s.scores) == nullptr) {
-    std::string known;
-    for (const auto* k : ScoreGeneratorRegistry::instance().all()) known += (known.empty() ? "" : ", ") + k->name;
-    routing.fail("scores", "unknown score generator (known: " + known + ")");
-  }
+  if (ScoreGeneratorRegistry::instance().find(s.scores) == nullptr)
+    routing.fail("scores", "unknown score generator (known: " + ScoreGeneratorRegistry::instance().known_names() + ")");
   s.skew = routing.number("skew", 0.0, 16.0);
   routing.finish();
   r.finish();

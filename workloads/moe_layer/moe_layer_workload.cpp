@@ -74,11 +74,9 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
   w.routing.scores = options.scores.value_or(s.scores);
   w.routing.skew = options.skew.value_or(s.skew);
   const ScoreGeneratorKind* kind = ScoreGeneratorRegistry::instance().find(*w.routing.scores);
-  if (kind == nullptr) {
-    std::string known;
-    for (const auto* k : ScoreGeneratorRegistry::instance().all()) known += (known.empty() ? "" : ", ") + k->name;
-    throw WorkloadError("unknown score generator '" + *w.routing.scores + "' (known: " + known + ")");
-  }
+  if (kind == nullptr)
+    throw WorkloadError("unknown score generator '" + *w.routing.scores +
+                        "' (known: " + ScoreGeneratorRegistry::instance().known_names() + ")");
   if (!kind->uses_skew && *w.routing.skew != 0.0)
     throw WorkloadError("skew " + std::to_string(*w.routing.skew) + ": score generator '" + kind->name +
                         "' has no skew (use zipf)");

@@ -48,9 +48,10 @@ struct GateKind {
 class GateRegistry {
  public:
   static GateRegistry& instance();
+  /// "a, b, c": the registered names, for error messages.
+  [[nodiscard]] std::string known_names() const;
   void add(GateKind kind);  ///< throws std::logic_error on a duplicate name
   [[nodiscard]] const GateKind* find(std::string_view name) const;
-  [[nodiscard]] std::vector<std::string> names() const;
 
  private:
   std::map<std::string, GateKind, std::less<>> kinds_;

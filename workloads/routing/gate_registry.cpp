@@ -19,10 +19,10 @@ const GateKind* GateRegistry::find(std::string_view name) const {
   return it == kinds_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::string> GateRegistry::names() const {
-  std::vector<std::string> out;
-  for (const auto& [n, k] : kinds_) out.push_back(n);
-  return out;
+std::string GateRegistry::known_names() const {
+  std::string s;
+  for (const auto& [n, k] : kinds_) s += (s.empty() ? "" : ", ") + n;
+  return s;
 }
 
 }  // namespace codesim::workloads

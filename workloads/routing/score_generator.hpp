@@ -40,6 +40,8 @@ struct ScoreGeneratorKind {
 class ScoreGeneratorRegistry {
  public:
   static ScoreGeneratorRegistry& instance();
+  /// "a, b, c": the registered names, for error messages.
+  [[nodiscard]] std::string known_names() const;
   void add(ScoreGeneratorKind kind);  ///< throws std::logic_error on a duplicate name
   [[nodiscard]] const ScoreGeneratorKind* find(std::string_view name) const;
   [[nodiscard]] std::vector<const ScoreGeneratorKind*> all() const;

@@ -26,4 +26,10 @@ std::vector<const ScoreGeneratorKind*> ScoreGeneratorRegistry::all() const {
   return out;
 }
 
+std::string ScoreGeneratorRegistry::known_names() const {
+  std::string s;
+  for (const auto& [n, k] : kinds_) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 }  // namespace codesim::workloads
