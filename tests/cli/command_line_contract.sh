@@ -1,26 +1,12 @@
 #!/usr/bin/env bash
 # The command-line contract other tools script against: outputs, JSON fields, and bad input
 # (error naming line and field, exit status 2, no result printed).
-set -uo pipefail
 codesim=$1
-fails=0
-pass=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/contract_helpers.sh"
 expect_out() {  # name expected command...
   local name=$1 want=$2; shift 2
   local got
   got=$("$@" 2>&1) && [ "$got" = "$want" ] && ok || fail "$name: got '$got' want '$want'"
-}
-expect_error() {  # name stdin pattern command...
-  local name=$1 input=$2 pattern=$3; shift 3
-  local rc=0
-  printf '%b' "$input" | "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -ne 2 ]; then fail "$name: exit $rc, want 2"; return; fi
-  if [ -s "$tmp/out" ]; then fail "$name: printed results despite the error: $(cat "$tmp/out")"; return; fi
-  grep -q -- "$pattern" "$tmp/err" && ok || fail "$name: stderr '$(cat "$tmp/err")' lacks '$pattern'"
 }
 
 # dot: numerics.md §8.4 T2 (1*1 + 2^-6*2^-7 = 1+2^-13) and T2b (2^-14 is truncated away).
@@ -61,5 +47,4 @@ for p in baseline tc-full-accum tc-accum-bits tc-group-scaling; do
   grep -q "^$p\$" <<<"$listing" && ok || fail "proposals list lacks $p"
 done
 
-echo "$pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

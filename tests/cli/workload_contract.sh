@@ -1,22 +1,8 @@
 #!/usr/bin/env bash
 # codesim workload list/show as a user scripts it: the catalogue, JSON output, determinism,
 # and bad input (error naming file, field and value; exit status 2; nothing written).
-set -uo pipefail
 codesim=$1
-fails=0
-pass=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect_error() {  # name pattern command...
-  local name=$1 pattern=$2; shift 2
-  local rc=0
-  "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -ne 2 ]; then fail "$name: exit $rc, want 2 ($(cat "$tmp/err"))"; return; fi
-  if [ -s "$tmp/out" ]; then fail "$name: printed output despite the error"; return; fi
-  grep -q -- "$pattern" "$tmp/err" && ok || fail "$name: stderr '$(cat "$tmp/err")' lacks '$pattern'"
-}
+source "$(dirname "$0")/contract_helpers.sh"
 
 list=$("$codesim" workload list)
 for name in train-ep64 prefill-ep32 decode-ep320 decode-ep144 decode-ep128 deepseek-v3 kimi-k2 qwen3-235b-a22b mixtral-8x22b zipf; do
@@ -40,22 +26,21 @@ grep -q "GPU 63 (node 7)" <<<"$summary" && ok || fail "--gpu 63"
 grep -q "routed.gate_up.wgrad" <<<"$summary" && ok || fail "training lists weight-gradient GEMMs"
 "$codesim" workload show decode-ep144 --skew 1.2 | grep -q "scores zipf, skew 1.2" && ok || fail "--skew implies zipf"
 
-expect_error unknown-workload "unknown workload 'train-ep65'" "$codesim" workload show train-ep65
-expect_error bad-gpu "--gpu 64: scenario train-ep64 has GPUs 0..63" "$codesim" workload show train-ep64 --gpu 64
-expect_error bad-skew "skew" "$codesim" workload show train-ep64 --skew -1
-expect_error bad-scores "unknown score generator 'pareto'" "$codesim" workload show train-ep64 --scores pareto
-expect_error skew-without-zipf "has no skew" "$codesim" workload show train-ep64 --scores independent --skew 0.5
+expect_error unknown-workload '' "unknown workload 'train-ep65'" "$codesim" workload show train-ep65
+expect_error bad-gpu '' "--gpu 64: scenario train-ep64 has GPUs 0..63" "$codesim" workload show train-ep64 --gpu 64
+expect_error bad-skew '' "skew" "$codesim" workload show train-ep64 --skew -1
+expect_error bad-scores '' "unknown score generator 'pareto'" "$codesim" workload show train-ep64 --scores pareto
+expect_error skew-without-zipf '' "has no skew" "$codesim" workload show train-ep64 --scores independent --skew 0.5
 
 data=$(dirname "$0")/../../workloads/data/scenarios
 sed 's/"micro_batches": 1/"micro_batches": 1, "micro_batch": 2/' "$data/train-ep64.json" >"$tmp/typo.json"
-expect_error unknown-field "typo.json: field /tokens/micro_batch = 2: unknown field" "$codesim" workload show "$tmp/typo.json"
+expect_error unknown-field '' "typo.json: field /tokens/micro_batch = 2: unknown field" "$codesim" workload show "$tmp/typo.json"
 sed 's/"redundant": 32/"redundant": 30/' "$data/prefill-ep32.json" >"$tmp/indivisible.json"
-expect_error indivisible "indivisible.json: field /experts/redundant = 30:.*do not divide over 32 GPUs" \
+expect_error indivisible '' "indivisible.json: field /experts/redundant = 30:.*do not divide over 32 GPUs" \
   "$codesim" workload show "$tmp/indivisible.json"
 printf '{ "name": ' >"$tmp/broken.json"
-expect_error malformed "broken.json:1:" "$codesim" workload show "$tmp/broken.json"
-expect_error no-output-on-error "unknown field" "$codesim" workload show "$tmp/typo.json" --out "$tmp/never.json"
+expect_error malformed '' "broken.json:1:" "$codesim" workload show "$tmp/broken.json"
+expect_error no-output-on-error '' "unknown field" "$codesim" workload show "$tmp/typo.json" --out "$tmp/never.json"
 [ -e "$tmp/never.json" ] && fail "--out wrote a file despite the error" || ok
 
-echo "$pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
