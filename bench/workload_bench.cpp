@@ -1,8 +1,11 @@
 // Workload generation speed (not correctness): routing one token, and building every
-// catalogued scenario end to end (routing, placement, traffic, operators) on one thread.
+// catalogued scenario end to end (routing, placement, traffic, operators) on one thread and on
+// every core (wall time).
 // Run: ./build/bench/workload_bench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "workloads/config/workload_catalog.hpp"
@@ -45,11 +48,12 @@ void BM_DeepSeekV3Gate(benchmark::State& state) {
 }
 BENCHMARK(BM_DeepSeekV3Gate);
 
+/// state.range(0): routing threads (1, and every core of the machine).
 void BM_BuildScenario(benchmark::State& state, const std::string& name) {
   const auto s = wl::load_scenario(name);
   const auto m = wl::load_model(s.model);
   wl::RoutingOptions o;
-  o.threads = 1;
+  o.threads = static_cast<int>(state.range(0));
   std::int64_t pairs = 0;
   for (auto _ : state) {
     const auto w = wl::build_moe_layer_workload(s, m, o);
@@ -58,11 +62,19 @@ void BM_BuildScenario(benchmark::State& state, const std::string& name) {
   }
   state.counters["routed_pairs/s"] = benchmark::Counter(static_cast<double>(pairs), benchmark::Counter::kIsRate);
 }
-BENCHMARK_CAPTURE(BM_BuildScenario, train_ep64, std::string("train-ep64"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BuildScenario, prefill_ep32, std::string("prefill-ep32"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BuildScenario, decode_ep320, std::string("decode-ep320"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BuildScenario, decode_ep144, std::string("decode-ep144"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BuildScenario, decode_ep128, std::string("decode-ep128"))->Unit(benchmark::kMillisecond);
+const int kCores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+#define CODESIM_SCENARIO_BENCH(id, name)                                              \
+  BENCHMARK_CAPTURE(BM_BuildScenario, id, std::string(name))                         \
+      ->ArgName("threads")                                                            \
+      ->Arg(1)                                                                        \
+      ->Arg(kCores)                                                                   \
+      ->Unit(benchmark::kMillisecond)                                                 \
+      ->UseRealTime()
+CODESIM_SCENARIO_BENCH(train_ep64, "train-ep64");
+CODESIM_SCENARIO_BENCH(prefill_ep32, "prefill-ep32");
+CODESIM_SCENARIO_BENCH(decode_ep320, "decode-ep320");
+CODESIM_SCENARIO_BENCH(decode_ep144, "decode-ep144");
+CODESIM_SCENARIO_BENCH(decode_ep128, "decode-ep128");
 
 }  // namespace
 

@@ -61,6 +61,7 @@ TEST(IndependentScores, LogitsAreStandardNormalAndReproducible) {
   double sum = 0;
   double sq = 0;
   double below_one = 0;
+  double beyond_3_5 = 0;  // the ziggurat's tail, past its base layer edge 3.44
   const int tokens = 4000;
   for (int t = 0; t < tokens; ++t) {
     gen->logits(static_cast<std::uint64_t>(t), l);
@@ -68,12 +69,15 @@ TEST(IndependentScores, LogitsAreStandardNormalAndReproducible) {
       sum += x;
       sq += static_cast<double>(x) * x;
       below_one += x < 1.0f ? 1 : 0;
+      beyond_3_5 += std::abs(x) > 3.5f ? 1 : 0;
     }
   }
   const double n = 256.0 * tokens;
   EXPECT_NEAR(sum / n, 0.0, 0.005);
   EXPECT_NEAR(sq / n, 1.0, 0.01);
   EXPECT_NEAR(below_one / n, 0.841345, 0.003);  // Phi(1)
+  const double tail = 2 * 2.326291e-4;            // 2 (1 - Phi(3.5))
+  EXPECT_NEAR(beyond_3_5 / n, tail, 5 * std::sqrt(tail / n));
   std::vector<float> again(256);
   gen->logits(123, l);
   gen->logits(123, again);

@@ -111,10 +111,7 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
     MicroBatchWorkload mb;
     mb.index = index;
     mb.routed_pairs = static_cast<std::int64_t>(draw.experts.size());
-    mb.traffic.emplace_back("dispatch", s.dispatch_format, dispatch_bytes_per_token(s, m), gpus);
-    mb.traffic.emplace_back("combine", s.combine_format, combine_bytes_per_token(s, m), gpus);
-    auto& dispatch = mb.traffic[0];
-    auto& combine = mb.traffic[1];
+    AllToAllPhase copies("copies", "", 1, gpus);  // token copies per hop, in dispatch direction
 
     std::vector<std::int64_t> instance_rows(w.placement.instance_expert.size(), 0);
     std::vector<std::size_t> next_replica(w.placement.replicas.size(), 0);
@@ -158,26 +155,24 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
       if (shared_routed) assign(m.routed_experts);
 
       if (s.comm_mode == CommunicationMode::kNormal) {
-        add_token_traffic_normal(cluster, source, targets, true, dispatch, scratch);
-        add_token_traffic_normal(cluster, source, targets, false, combine, scratch);
+        add_token_traffic_normal(cluster, source, targets, true, copies, scratch);
       } else {
-        add_token_traffic_low_latency(cluster, source, targets, true, s.intranode_nvlink, dispatch);
-        add_token_traffic_low_latency(cluster, source, targets, false, s.intranode_nvlink, combine);
+        add_token_traffic_low_latency(cluster, source, targets, true, s.intranode_nvlink, copies);
       }
     }
     const auto n = static_cast<double>(tokens);
     mb.routing.mean_nodes_per_token = static_cast<double>(node_sum) / n;
     mb.routing.mean_remote_nodes_per_token = static_cast<double>(remote_sum) / n;
     mb.routing.mean_gpus_per_token = static_cast<double>(gpu_sum) / n;
+    const auto dispatch_bytes = dispatch_bytes_per_token(s, m);
+    const auto combine_bytes = combine_bytes_per_token(s, m);
+    mb.traffic.push_back(scaled_phase(copies, "dispatch", s.dispatch_format, dispatch_bytes, false));
+    mb.traffic.push_back(scaled_phase(copies, "combine", s.combine_format, combine_bytes, true));
     if (s.phase == Phase::kTraining) {
       // The backward all-to-alls retrace the forward ones: the output gradient travels like
       // the dispatch (in FP8, [V3] §3.3.3) and the input gradient like the combine (BF16).
-      AllToAllPhase gradient_dispatch = dispatch;
-      gradient_dispatch.name = "gradient_dispatch";
-      AllToAllPhase gradient_combine = combine;
-      gradient_combine.name = "gradient_combine";
-      mb.traffic.push_back(std::move(gradient_dispatch));
-      mb.traffic.push_back(std::move(gradient_combine));
+      mb.traffic.push_back(scaled_phase(copies, "gradient_dispatch", s.dispatch_format, dispatch_bytes, false));
+      mb.traffic.push_back(scaled_phase(copies, "gradient_combine", s.combine_format, combine_bytes, true));
     }
 
     for (int g = 0; g < gpus; ++g) {

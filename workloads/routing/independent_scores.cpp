@@ -14,8 +14,7 @@ class IndependentScores final : public ScoreGenerator {
   void logits(std::uint64_t token, std::span<float> out) const override {
     RandomStream rng(seed_, token);
     auto next = [&rng] { return rng.next_u64(); };
-    const auto& normal = NormalZiggurat::instance();
-    for (auto& x : out) x = static_cast<float>(normal.sample(next));
+    NormalZiggurat::instance().fill(out, next);
   }
 
  private:

@@ -84,4 +84,21 @@ void add_token_traffic_low_latency(const ClusterShape& c, int source, std::span<
   }
 }
 
+AllToAllPhase scaled_phase(const AllToAllPhase& counted, std::string name, std::string format, std::int64_t bytes,
+                           bool reverse) {
+  const int gpus = counted.nvlink.gpus();
+  AllToAllPhase out(std::move(name), std::move(format), bytes, gpus);
+  for (int a = 0; a < gpus; ++a) {
+    for (int b = 0; b < gpus; ++b) {
+      const int src = reverse ? b : a;
+      const int dst = reverse ? a : b;
+      if (const auto n = counted.nvlink.at(a, b); n != 0) out.nvlink.add(src, dst, n * bytes);
+      if (const auto n = counted.infiniband.at(a, b); n != 0) out.infiniband.add(src, dst, n * bytes);
+    }
+    out.local[static_cast<std::size_t>(a)] = counted.local[static_cast<std::size_t>(a)] * bytes;
+  }
+  out.copies = counted.copies;
+  return out;
+}
+
 }  // namespace codesim::workloads

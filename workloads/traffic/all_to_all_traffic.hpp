@@ -69,4 +69,10 @@ void add_token_traffic_normal(const ClusterShape& cluster, int source, std::span
 void add_token_traffic_low_latency(const ClusterShape& cluster, int source, std::span<const int> target_gpus,
                                    bool toward_experts, bool intranode_nvlink, AllToAllPhase& phase);
 
+/// The phase whose copies are those of `counted` (accumulated with bytes_per_copy 1), each
+/// `bytes` long; `reverse` swaps senders and receivers. The combine retraces the dispatch
+/// hop by hop in reverse, so one walk over the tokens serves every phase.
+[[nodiscard]] AllToAllPhase scaled_phase(const AllToAllPhase& counted, std::string name, std::string format,
+                                         std::int64_t bytes, bool reverse);
+
 }  // namespace codesim::workloads
