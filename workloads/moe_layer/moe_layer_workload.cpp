@@ -6,6 +6,7 @@
 #include "workloads/config/json_fields.hpp"
 #include "workloads/moe_layer/expert_operators.hpp"
 #include "workloads/moe_layer/routing_draw.hpp"
+#include "workloads/moe_layer/token_walk.hpp"
 
 namespace codesim::workloads {
 namespace {
@@ -101,9 +102,6 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
   }
   w.placement = place_experts(request, statistics, static_cast<double>(tokens));
 
-  std::vector<std::uint8_t> scratch(static_cast<std::size_t>(gpus), 0);
-  std::vector<int> node_seen(static_cast<std::size_t>(s.nodes), -1);
-  std::vector<int> gpu_seen(static_cast<std::size_t>(gpus), -1);
   for (int index = 0; index < s.micro_batches; ++index) {
     const auto draw = draw_routing(*gate, *scores, m.routed_experts, k,
                                    static_cast<std::uint64_t>(index) * static_cast<std::uint64_t>(tokens), tokens,
@@ -111,59 +109,16 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
     MicroBatchWorkload mb;
     mb.index = index;
     mb.routed_pairs = static_cast<std::int64_t>(draw.experts.size());
-    AllToAllPhase copies("copies", "", 1, gpus);  // token copies per hop, in dispatch direction
-
-    std::vector<std::int64_t> instance_rows(w.placement.instance_expert.size(), 0);
-    std::vector<std::size_t> next_replica(w.placement.replicas.size(), 0);
-    std::vector<int> targets;
-    mb.routing.nodes_histogram.assign(static_cast<std::size_t>(s.nodes) + 1, 0);
-    std::int64_t node_sum = 0;
-    std::int64_t remote_sum = 0;
-    std::int64_t gpu_sum = 0;
-    for (std::int64_t t = 0; t < tokens; ++t) {
-      const int source = static_cast<int>(t / s.tokens_per_micro_batch);
-      targets.clear();
-      // Round-robin over an expert's replicas, in token order: each copy gets an equal share.
-      auto assign = [&](int expert) {
-        const auto& reps = w.placement.replicas[static_cast<std::size_t>(expert)];
-        const int instance = reps[next_replica[static_cast<std::size_t>(expert)]++ % reps.size()];
-        ++instance_rows[static_cast<std::size_t>(instance)];
-        targets.push_back(w.placement.gpu_of_instance(instance));
-      };
-      for (int j = 0; j < k; ++j) assign(draw.experts[static_cast<std::size_t>(t * k + j)]);
-      // Routing statistics count the routed experts only: the shared copy goes everywhere.
-      int nodes_reached = 0;
-      int remote = 0;
-      int distinct_gpus = 0;
-      for (const int g : targets) {
-        const int node = cluster.node_of(g);
-        if (node_seen[static_cast<std::size_t>(node)] != t) {
-          node_seen[static_cast<std::size_t>(node)] = static_cast<int>(t);
-          ++nodes_reached;
-          if (node != cluster.node_of(source)) ++remote;
-        }
-        if (gpu_seen[static_cast<std::size_t>(g)] != t) {
-          gpu_seen[static_cast<std::size_t>(g)] = static_cast<int>(t);
-          ++distinct_gpus;
-        }
-      }
-      node_sum += nodes_reached;
-      remote_sum += remote;
-      gpu_sum += distinct_gpus;
-      ++mb.routing.nodes_histogram[static_cast<std::size_t>(nodes_reached)];
-      mb.routing.max_nodes_per_token = std::max(mb.routing.max_nodes_per_token, nodes_reached);
-      if (shared_routed) assign(m.routed_experts);
-
-      if (s.comm_mode == CommunicationMode::kNormal) {
-        add_token_traffic_normal(cluster, source, targets, true, copies, scratch);
-      } else {
-        add_token_traffic_low_latency(cluster, source, targets, true, s.intranode_nvlink, copies);
-      }
-    }
+    const TokenWalk walk =
+        walk_tokens(TokenWalkInput{&s, &w.placement, &draw, shared_routed ? m.routed_experts : -1}, options.threads);
+    const auto& copies = walk.copies;
+    const auto& instance_rows = walk.instance_rows;
     const auto n = static_cast<double>(tokens);
-    mb.routing.mean_nodes_per_token = static_cast<double>(node_sum) / n;
-    mb.routing.mean_remote_nodes_per_token = static_cast<double>(remote_sum) / n;
-    mb.routing.mean_gpus_per_token = static_cast<double>(gpu_sum) / n;
+    mb.routing.mean_nodes_per_token = static_cast<double>(walk.node_sum) / n;
+    mb.routing.mean_remote_nodes_per_token = static_cast<double>(walk.remote_sum) / n;
+    mb.routing.mean_gpus_per_token = static_cast<double>(walk.gpu_sum) / n;
+    mb.routing.max_nodes_per_token = walk.max_nodes;
+    mb.routing.nodes_histogram = walk.nodes_histogram;
     const auto dispatch_bytes = dispatch_bytes_per_token(s, m);
     const auto combine_bytes = combine_bytes_per_token(s, m);
     mb.traffic.push_back(scaled_phase(copies, "dispatch", s.dispatch_format, dispatch_bytes, false));

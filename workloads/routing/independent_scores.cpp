@@ -13,8 +13,7 @@ class IndependentScores final : public ScoreGenerator {
   explicit IndependentScores(std::uint64_t seed) : seed_(seed) {}
   void logits(std::uint64_t token, std::span<float> out) const override {
     RandomStream rng(seed_, token);
-    auto next = [&rng] { return rng.next_u64(); };
-    NormalZiggurat::instance().fill(out, next);
+    NormalZiggurat::instance().fill(out, rng);
   }
 
  private:

@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <vector>
+
+#include "workloads/routing/random_stream.hpp"
 
 namespace codesim::workloads {
 
@@ -37,16 +40,37 @@ class NormalZiggurat {
     }
   }
 
-  /// Fills `out` with N(0, 1) variates, two per 64-bit word in the common case.
-  template <typename Source>
-  void fill(std::span<float> out, Source& next) const {
+  /// Fills `out` with N(0, 1) variates, two per 64-bit word in the common case. A first pass
+  /// keeps every value that lands inside its layer's box (98.8%); the rest are finished by
+  /// sample() from the same words, so the distribution is exactly the ziggurat's.
+  void fill(std::span<float> out, RandomStream& rng) const {
+    thread_local std::vector<std::uint32_t> pending_word;
+    thread_local std::vector<std::uint32_t> pending_index;
+    pending_word.resize(out.size());
+    pending_index.resize(out.size());
+    std::size_t pending = 0;
+    auto fast = [&](std::uint32_t word, std::size_t i) {
+      const auto layer = static_cast<std::size_t>(word & 127U);
+      const auto h = static_cast<std::int32_t>(word & ~std::uint32_t{127});
+      out[i] = static_cast<float>(h) * w_float_[layer];  // float: the logits are floats anyway
+      if (static_cast<std::uint32_t>(h < 0 ? -static_cast<std::int64_t>(h) : h) >= k_[layer]) [[unlikely]] {
+        pending_word[pending] = word;
+        pending_index[pending++] = static_cast<std::uint32_t>(i);
+      }
+    };
+    // A local copy keeps the generator state in a register through the loop.
+    RandomStream local = rng;
     std::size_t i = 0;
     for (; i + 1 < out.size(); i += 2) {
-      const std::uint64_t u = next();
-      out[i] = static_cast<float>(sample(static_cast<std::uint32_t>(u), next));
-      out[i + 1] = static_cast<float>(sample(static_cast<std::uint32_t>(u >> 32), next));
+      const std::uint64_t u = local.next_u64();
+      fast(static_cast<std::uint32_t>(u), i);
+      fast(static_cast<std::uint32_t>(u >> 32), i + 1);
     }
-    if (i < out.size()) out[i] = static_cast<float>(sample(static_cast<std::uint32_t>(next() >> 32), next));
+    if (i < out.size()) fast(static_cast<std::uint32_t>(local.next_u64() >> 32), i);
+    rng = local;
+    auto next = [&rng] { return rng.next_u64(); };
+    for (std::size_t j = 0; j < pending; ++j)
+      out[pending_index[j]] = static_cast<float>(sample(pending_word[j], next));
   }
 
  private:
@@ -71,6 +95,7 @@ class NormalZiggurat {
       f_[static_cast<std::size_t>(i)] = std::exp(-0.5 * d * d);
       w_[static_cast<std::size_t>(i)] = d / kScale;
     }
+    for (std::size_t i = 0; i < w_.size(); ++i) w_float_[i] = static_cast<float>(w_[i]);
   }
 
   static double unit(std::uint64_t u) { return (static_cast<double>(u >> 11) + 0.5) * 0x1p-53; }
@@ -90,6 +115,7 @@ class NormalZiggurat {
   std::array<std::uint32_t, 128> k_{};
   std::array<double, 128> w_{};
   std::array<double, 128> f_{};
+  std::array<float, 128> w_float_{};
 };
 
 }  // namespace codesim::workloads
