@@ -6,6 +6,7 @@
 // scaled by the routed scaling factor. No token is ever dropped.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -49,7 +50,7 @@ class DeepSeekV3Gate final : public Gate {
         float score = 0.0f;
         if (group_score_experts_ == 2 && bias.empty()) {
           // The published setting: the two largest logits. Eight independent lanes break the
-          // max/min dependency chain (and vectorise); the lanes' pairs are merged at the end.
+          // max/min dependency chain; the lanes' pairs are merged at the end.
           constexpr std::size_t kLanes = 8;
           constexpr float kLow = -std::numeric_limits<float>::infinity();
           float lane_first[kLanes];
@@ -57,11 +58,29 @@ class DeepSeekV3Gate final : public Gate {
           std::fill_n(lane_first, kLanes, kLow);
           std::fill_n(lane_second, kLanes, kLow);
           std::size_t i = 0;
-          for (; i + kLanes <= group.size(); i += kLanes) {
-            for (std::size_t l = 0; l < kLanes; ++l) {
-              lane_second[l] = std::max(lane_second[l], std::min(lane_first[l], group[i + l]));
-              lane_first[l] = std::max(lane_first[l], group[i + l]);
+          if (group.size() >= kLanes) {
+            // Two 4-wide vectors of lanes (GCC/Clang vector extensions: SSE2 maxps/minps).
+            using Float4 = float __attribute__((vector_size(16)));
+            auto max4 = [](Float4 a, Float4 b) { return a < b ? b : a; };
+            auto min4 = [](Float4 a, Float4 b) { return b < a ? b : a; };
+            Float4 first0 = {kLow, kLow, kLow, kLow};
+            Float4 first1 = first0;
+            Float4 second0 = first0;
+            Float4 second1 = first0;
+            for (; i + kLanes <= group.size(); i += kLanes) {
+              Float4 a;
+              Float4 b;
+              std::memcpy(&a, &group[i], sizeof a);
+              std::memcpy(&b, &group[i + 4], sizeof b);
+              second0 = max4(second0, min4(first0, a));
+              second1 = max4(second1, min4(first1, b));
+              first0 = max4(first0, a);
+              first1 = max4(first1, b);
             }
+            std::memcpy(lane_first, &first0, sizeof first0);
+            std::memcpy(lane_first + 4, &first1, sizeof first1);
+            std::memcpy(lane_second, &second0, sizeof second0);
+            std::memcpy(lane_second + 4, &second1, sizeof second1);
           }
           for (; i < group.size(); ++i) {
             lane_second[0] = std::max(lane_second[0], std::min(lane_first[0], group[i]));
