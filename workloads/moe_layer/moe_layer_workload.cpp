@@ -94,18 +94,18 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
   // recent statistics every few minutes) or, as an upper bound, the micro-batch itself.
   const PlacementRequest request{m.routed_experts, m.router.groups, s.redundant_experts, s.shared_replicas,
                                  s.nodes,          s.gpus_per_node,  s.placement};
+  RoutingDraw draw;  // one buffer for every batch
   std::vector<double> statistics(static_cast<std::size_t>(m.routed_experts), 1.0);
   if (s.placement != PlacementPolicy::kContiguous) {
     const std::uint64_t stream = s.placement_from_previous_draw ? kStatisticsStream : 0;
-    statistics = expert_loads(draw_routing(*gate, *scores, m.routed_experts, k, stream, tokens, options.threads),
-                              m.routed_experts);
+    draw_routing_into(draw, *gate, *scores, m.routed_experts, k, stream, tokens, options.threads);
+    statistics = expert_loads(draw, m.routed_experts);
   }
   w.placement = place_experts(request, statistics, static_cast<double>(tokens));
 
   for (int index = 0; index < s.micro_batches; ++index) {
-    const auto draw = draw_routing(*gate, *scores, m.routed_experts, k,
-                                   static_cast<std::uint64_t>(index) * static_cast<std::uint64_t>(tokens), tokens,
-                                   options.threads);
+    draw_routing_into(draw, *gate, *scores, m.routed_experts, k,
+                      static_cast<std::uint64_t>(index) * static_cast<std::uint64_t>(tokens), tokens, options.threads);
     MicroBatchWorkload mb;
     mb.index = index;
     mb.routed_pairs = static_cast<std::int64_t>(draw.experts.size());

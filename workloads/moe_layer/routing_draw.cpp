@@ -5,33 +5,28 @@
 
 namespace codesim::workloads {
 
-RoutingDraw draw_routing(const Gate& gate, const ScoreGenerator& scores, int routed_experts, int top_k,
-                         std::uint64_t first_stream, std::int64_t tokens, int threads) {
-  RoutingDraw d;
+void draw_routing_into(RoutingDraw& d, const Gate& gate, const ScoreGenerator& scores, int routed_experts, int top_k,
+                       std::uint64_t first_stream, std::int64_t tokens, int threads) {
   d.top_k = top_k;
   d.tokens = tokens;
   const auto k = static_cast<std::size_t>(top_k);
   d.experts.resize(static_cast<std::size_t>(tokens) * k);
-  d.weights.resize(d.experts.size());
   auto route_range = [&](std::int64_t begin, std::int64_t end) {
     std::vector<float> logits(static_cast<std::size_t>(routed_experts));
+    std::vector<float> weights(k);
     for (std::int64_t t = begin; t < end; ++t) {
       scores.logits(first_stream + static_cast<std::uint64_t>(t), logits);
-      const auto at = static_cast<std::size_t>(t) * k;
-      gate.route(logits, {}, std::span<int>(d.experts).subspan(at, k), std::span<float>(d.weights).subspan(at, k));
+      gate.route(logits, {}, std::span<int>(d.experts).subspan(static_cast<std::size_t>(t) * k, k), weights);
     }
   };
   const std::int64_t n_threads = std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(1, tokens / 1024));
   if (n_threads == 1) {
     route_range(0, tokens);
-    return d;
+    return;
   }
-  {
-    std::vector<std::jthread> pool;  // joined at the end of this block, before d is returned
-    for (std::int64_t i = 0; i < n_threads; ++i)
-      pool.emplace_back(route_range, tokens * i / n_threads, tokens * (i + 1) / n_threads);
-  }
-  return d;
+  std::vector<std::jthread> pool;  // joined when the function returns
+  for (std::int64_t i = 0; i < n_threads; ++i)
+    pool.emplace_back(route_range, tokens * i / n_threads, tokens * (i + 1) / n_threads);
 }
 
 }  // namespace codesim::workloads
