@@ -25,9 +25,16 @@
 #include <vector>
 
 #include "emulator/numerics/block_fma.hpp"
+#include "tests/support/ieee_oracle.hpp"
 
 namespace codesim::numerics {
 namespace {
+
+using codesim::testing::Decoded;
+using codesim::testing::decode_finite;
+using codesim::testing::IeeeLayout;
+using codesim::testing::Mpfr;
+using codesim::testing::round_to_format;
 
 std::uint32_t f32(float v) { return std::bit_cast<std::uint32_t>(v); }
 float val(std::uint32_t bits) { return std::bit_cast<float>(bits); }
@@ -363,71 +370,10 @@ INSTANTIATE_TEST_SUITE_P(Presets, SpecialValues,
                          });
 
 // ---------------------------------------------------------------------------------------
-// Independent oracles built on MPFR.
+// Independent oracles built on MPFR (tests/support/ieee_oracle.hpp). Input codes are read with
+// decode_finite, so E4M3's top binade is finite; the random inputs below are never NaN.
 
-class Mpfr {
- public:
-  explicit Mpfr(mpfr_prec_t precision) { mpfr_init2(v_, precision); }
-  ~Mpfr() { mpfr_clear(v_); }
-  Mpfr(const Mpfr&) = delete;
-  Mpfr& operator=(const Mpfr&) = delete;
-  mpfr_ptr get() { return v_; }
-
- private:
-  mpfr_t v_;
-};
-
-/// An IEEE-like input format (E4M3: its top binade is finite but for the NaN code).
-struct InSpec {
-  int exp_bits;
-  int man_bits;
-};
-
-struct Decoded {
-  bool zero = true;
-  bool negative = false;
-  std::uint64_t sig = 0;
-  int lsb = 0;    ///< weight of the significand's last bit
-  int align = 0;  ///< §2.2: the binade exponent; subnormals use the minimum exponent
-};
-
-Decoded decode(std::uint64_t code, const InSpec& s) {
-  const int bias = (1 << (s.exp_bits - 1)) - 1;
-  const std::uint64_t ef = (code >> s.man_bits) & ((1ULL << s.exp_bits) - 1);
-  const std::uint64_t mf = code & ((1ULL << s.man_bits) - 1);
-  Decoded d;
-  d.negative = ((code >> (s.exp_bits + s.man_bits)) & 1U) != 0;
-  if (ef == 0) {
-    d.zero = mf == 0;
-    d.sig = mf;
-    d.align = 1 - bias;
-  } else {
-    d.zero = false;
-    d.sig = mf | (1ULL << s.man_bits);
-    d.align = static_cast<int>(ef) - bias;
-  }
-  d.lsb = d.align - s.man_bits;
-  return d;
-}
-
-constexpr InSpec kFp32Spec{8, 23};
-
-/// x correctly rounded (precision p, binary32-like exponent range with `min_exp`/`max_exp`
-/// and gradual underflow) to a double.
-double oracle_round(mpfr_ptr x, int p, int min_exp, int max_exp, mpfr_rnd_t rnd) {
-  const mpfr_exp_t old_emin = mpfr_get_emin();
-  const mpfr_exp_t old_emax = mpfr_get_emax();
-  Mpfr r(p);
-  int t = mpfr_set(r.get(), x, rnd);
-  mpfr_set_emin(min_exp - (p - 1) + 1);
-  mpfr_set_emax(max_exp + 1);
-  t = mpfr_check_range(r.get(), t, rnd);
-  mpfr_subnormalize(r.get(), t, rnd);
-  const double d = mpfr_get_d(r.get(), MPFR_RNDN);
-  mpfr_set_emin(old_emin);
-  mpfr_set_emax(old_emax);
-  return d;
-}
+constexpr IeeeLayout kFp32Spec{8, 23};
 
 std::uint32_t f32_of(double d) {
   const auto f = static_cast<float>(d);
@@ -441,7 +387,7 @@ struct ModelSpec {
   std::string name;
   std::string preset;
   const FloatFormat& (*input)();
-  InSpec in;
+  IeeeLayout in;
   int block;
   int frac_bits;
   int result_precision;  ///< significand bits of the FP32 result (14 = FP22)
@@ -464,17 +410,17 @@ std::uint32_t reference_block(const ModelSpec& m, std::span<const std::uint64_t>
   };
   std::vector<RefTerm> terms;
   for (std::size_t k = 0; k < a.size(); ++k) {
-    const Decoded x = decode(a[k], m.in);
-    const Decoded y = decode(b[k], m.in);
+    const Decoded x = decode_finite(a[k], m.in);
+    const Decoded y = decode_finite(b[k], m.in);
     if (x.zero || y.zero) continue;
     terms.push_back({x.negative != y.negative, x.sig * y.sig, x.lsb + y.lsb, x.align + y.align});
   }
   if (m.fp16_output) {  // C passes through an FP16 register
     Mpfr cv(64);
     mpfr_set_d(cv.get(), static_cast<double>(val(c)), MPFR_RNDN);
-    c = f32_of(oracle_round(cv.get(), 11, -14, 15, MPFR_RNDN));
+    c = f32_of(round_to_format(cv.get(), 11, -14, 15, MPFR_RNDN));
   }
-  const Decoded dc = decode(c, kFp32Spec);
+  const Decoded dc = decode_finite(c, kFp32Spec);
   if (!dc.zero) terms.push_back({dc.negative, dc.sig, dc.lsb, dc.align});
   if (terms.empty()) return 0;
   int e_max = terms.front().align;
@@ -491,8 +437,8 @@ std::uint32_t reference_block(const ModelSpec& m, std::span<const std::uint64_t>
   }
   if (mpfr_zero_p(sum.get()) != 0) return 0;
   mpfr_mul_2si(sum.get(), sum.get(), e_max - m.frac_bits, MPFR_RNDN);
-  if (m.fp16_output) return f32_of(oracle_round(sum.get(), 11, -14, 15, MPFR_RNDN));
-  return f32_of(oracle_round(sum.get(), m.result_precision, -126, 127, MPFR_RNDZ));
+  if (m.fp16_output) return f32_of(round_to_format(sum.get(), 11, -14, 15, MPFR_RNDN));
+  return f32_of(round_to_format(sum.get(), m.result_precision, -126, 127, MPFR_RNDZ));
 }
 
 std::uint32_t reference_dot(const ModelSpec& m, std::span<const std::uint64_t> a, std::span<const std::uint64_t> b,
@@ -506,7 +452,7 @@ std::uint32_t reference_dot(const ModelSpec& m, std::span<const std::uint64_t> a
 }
 
 /// A random finite code: zeros, subnormals and normals up to max_exp, both signs.
-std::uint64_t random_code(std::mt19937_64& rng, const InSpec& s, bool ocp_e4m3, int max_exp) {
+std::uint64_t random_code(std::mt19937_64& rng, const IeeeLayout& s, bool ocp_e4m3, int max_exp) {
   const int bias = (1 << (s.exp_bits - 1)) - 1;
   const std::uint64_t mmask = (1ULL << s.man_bits) - 1;
   const std::uint64_t sign = (rng() & 1U) << (s.exp_bits + s.man_bits);
@@ -637,7 +583,7 @@ TEST(ExactMode, BlackwellFp8EqualsCorrectlyRoundedExactSum) {
   Mpfr exact(1024);
   Mpfr term(128);
   for (const bool e4m3 : {true, false}) {
-    const InSpec in = e4m3 ? InSpec{4, 3} : InSpec{5, 2};
+    const IeeeLayout in = e4m3 ? IeeeLayout{4, 3} : IeeeLayout{5, 2};
     const BlockFmaModel model = make_model("blackwell-fp8", e4m3 ? FloatFormat::e4m3() : FloatFormat::e5m2());
     int mismatches = 0;
     int inexact = 0;
@@ -652,20 +598,20 @@ TEST(ExactMode, BlackwellFp8EqualsCorrectlyRoundedExactSum) {
       }
       const std::uint32_t c = random_c(rng, -149, 60);
       // The exact value: products and C at 1024 bits.
-      const Decoded dc = decode(c, kFp32Spec);
+      const Decoded dc = decode_finite(c, kFp32Spec);
       mpfr_set_ui(exact.get(), static_cast<unsigned long>(dc.sig), MPFR_RNDN);
       mpfr_mul_2si(exact.get(), exact.get(), dc.lsb, MPFR_RNDN);
       if (dc.negative) mpfr_neg(exact.get(), exact.get(), MPFR_RNDN);
       for (std::size_t k = 0; k < 32; ++k) {
-        const Decoded x = decode(a[k], in);
-        const Decoded y = decode(b[k], in);
+        const Decoded x = decode_finite(a[k], in);
+        const Decoded y = decode_finite(b[k], in);
         if (x.zero || y.zero) continue;
         mpfr_set_ui(term.get(), static_cast<unsigned long>(x.sig * y.sig), MPFR_RNDN);
         mpfr_mul_2si(term.get(), term.get(), x.lsb + y.lsb, MPFR_RNDN);
         if (x.negative != y.negative) mpfr_neg(term.get(), term.get(), MPFR_RNDN);
         ASSERT_EQ(mpfr_add(exact.get(), exact.get(), term.get(), MPFR_RNDN), 0);
       }
-      const std::uint32_t want = f32_of(oracle_round(exact.get(), 24, -126, 127, MPFR_RNDN));
+      const std::uint32_t want = f32_of(round_to_format(exact.get(), 24, -126, 127, MPFR_RNDN));
       {
         Mpfr check(24);
         inexact += mpfr_set(check.get(), exact.get(), MPFR_RNDN) != 0 ? 1 : 0;
@@ -686,7 +632,7 @@ TEST(ExactMode, BlackwellFp8EqualsCorrectlyRoundedExactSum) {
 
 std::vector<std::uint64_t> random_e4m3(std::mt19937_64& rng, std::size_t n) {
   std::vector<std::uint64_t> v(n);
-  for (auto& x : v) x = random_code(rng, InSpec{4, 3}, true, 99);
+  for (auto& x : v) x = random_code(rng, IeeeLayout{4, 3}, true, 99);
   return v;
 }
 
@@ -723,8 +669,8 @@ TEST(Chaining, ShortLastBlockEqualsZeroPadding) {
       a.resize(64, 0);
       b.resize(64, 0);
       for (std::size_t k = 40; k < 64; ++k) {
-        if (i % 3 == 1) a[k] = random_code(rng, InSpec{4, 3}, true, 99);
-        if (i % 3 == 2) b[k] = random_code(rng, InSpec{4, 3}, true, 99);
+        if (i % 3 == 1) a[k] = random_code(rng, IeeeLayout{4, 3}, true, 99);
+        if (i % 3 == 2) b[k] = random_code(rng, IeeeLayout{4, 3}, true, 99);
       }
       ASSERT_EQ(m.dot(a, b, c0), short_k) << preset << " vector " << i;
       // And by hand: block 0..31 then the 8 remaining products.

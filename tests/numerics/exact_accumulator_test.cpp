@@ -17,32 +17,22 @@
 #include <vector>
 
 #include "emulator/numerics/exact_accumulator.hpp"
+#include "tests/support/ieee_oracle.hpp"
 
 namespace codesim::numerics {
 namespace {
 
+using codesim::testing::decode_value;
+using codesim::testing::IeeeLayout;
+using codesim::testing::Mpfr;
+using codesim::testing::round_to_format;
+using codesim::testing::same_value;
+
 constexpr mpfr_prec_t kExactPrecision = 4000;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 /// Largest top-bit position (relative to bit 0 of the accumulator) this file's sequences use,
 /// leaving room for carries from up to 2^20 terms below the accumulator's limit.
 constexpr int kTopLimit = ExactAccumulator::kMinExponent + 2400;
-
-class Mpfr {
- public:
-  explicit Mpfr(mpfr_prec_t precision) {
-    mpfr_init2(v_, precision);
-    mpfr_set_zero(v_, 1);
-  }
-  ~Mpfr() { mpfr_clear(v_); }
-  Mpfr(const Mpfr&) = delete;
-  Mpfr& operator=(const Mpfr&) = delete;
-  mpfr_ptr get() { return v_; }
-  [[nodiscard]] mpfr_srcptr get() const { return v_; }
-
- private:
-  mpfr_t v_;
-};
 
 struct AccTerm {
   bool negative = false;
@@ -68,37 +58,16 @@ struct Ieee {
   int man_bits;
 };
 
-int ieee_bias(const Ieee& s) { return (1 << (s.exp_bits - 1)) - 1; }
+IeeeLayout layout(const Ieee& s) { return {s.exp_bits, s.man_bits}; }
 
-double decode(std::uint64_t bits, const Ieee& s) {
-  const std::uint64_t emask = (1ULL << s.exp_bits) - 1;
-  const std::uint64_t mmask = (1ULL << s.man_bits) - 1;
-  const bool negative = ((bits >> (s.exp_bits + s.man_bits)) & 1U) != 0;
-  const std::uint64_t ef = (bits >> s.man_bits) & emask;
-  const std::uint64_t mf = bits & mmask;
-  double v = 0;
-  if (ef == emask) v = mf == 0 ? kInf : kNan;
-  else if (ef == 0) v = std::ldexp(static_cast<double>(mf), 1 - ieee_bias(s) - s.man_bits);
-  else v = std::ldexp(static_cast<double>(mf | (1ULL << s.man_bits)), static_cast<int>(ef) - ieee_bias(s) - s.man_bits);
-  return negative ? -v : v;
-}
+int ieee_bias(const Ieee& s) { return layout(s).bias; }
+
+double decode(std::uint64_t bits, const Ieee& s) { return decode_value(bits, layout(s)); }
 
 /// The exact value correctly rounded by MPFR to the format (range and subnormals emulated).
 double oracle_round(mpfr_srcptr exact, const Ieee& s, Rounding rounding) {
-  const mpfr_rnd_t rnd = rounding == Rounding::kNearestEven ? MPFR_RNDN : MPFR_RNDZ;
-  const mpfr_exp_t old_emin = mpfr_get_emin();
-  const mpfr_exp_t old_emax = mpfr_get_emax();
-  Mpfr r(s.man_bits + 1);
-  int t = mpfr_set(r.get(), exact, rnd);
-  const int bias = ieee_bias(s);
-  mpfr_set_emin(1 - bias - s.man_bits + 1);  // smallest subnormal = 0.1b * 2^emin
-  mpfr_set_emax(bias + 1);                   // largest finite < 2^(emax)
-  t = mpfr_check_range(r.get(), t, rnd);
-  mpfr_subnormalize(r.get(), t, rnd);
-  const double d = mpfr_get_d(r.get(), MPFR_RNDN);
-  mpfr_set_emin(old_emin);
-  mpfr_set_emax(old_emax);
-  return d;
+  return round_to_format(exact, s.man_bits + 1, 1 - ieee_bias(s), ieee_bias(s),
+                         rounding == Rounding::kNearestEven ? MPFR_RNDN : MPFR_RNDZ);
 }
 
 const Ieee kTargets[] = {
@@ -112,8 +81,6 @@ std::string show(double v) {
   std::snprintf(buf, sizeof buf, "%.17g (%a)", v, v);
   return buf;
 }
-
-bool same_value(double a, double b) { return a == b && std::signbit(a) == std::signbit(b); }
 
 /// Runs a sequence through the accumulator and MPFR and compares every rounding.
 class Checker {

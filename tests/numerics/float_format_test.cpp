@@ -17,12 +17,17 @@
 #include <vector>
 
 #include "emulator/numerics/float_format.hpp"
+#include "tests/support/ieee_oracle.hpp"
 
 namespace codesim::numerics {
 namespace {
 
+using codesim::testing::decode_value;
+using codesim::testing::IeeeLayout;
+using codesim::testing::round_to_format;
+using codesim::testing::same_value;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 std::string hex(std::uint64_t v) {
   char buf[32];
@@ -273,18 +278,9 @@ struct Spec {
 
 void PrintTo(const Spec& s, std::ostream* os) { *os << s.name; }
 
+/// The independent decoder, with the Spec's own bias and NaN convention.
 double ref_decode(std::uint64_t bits, const Spec& s) {
-  const std::uint64_t emask = (1ULL << s.exp_bits) - 1;
-  const std::uint64_t mmask = (1ULL << s.man_bits) - 1;
-  const bool negative = ((bits >> (s.exp_bits + s.man_bits)) & 1U) != 0;
-  const std::uint64_t ef = (bits >> s.man_bits) & emask;
-  const std::uint64_t mf = bits & mmask;
-  double v = 0;
-  if (ef == emask && !s.ocp_nan) v = mf == 0 ? kInf : kNan;
-  else if (ef == emask && mf == mmask) v = kNan;
-  else if (ef == 0) v = std::ldexp(static_cast<double>(mf), s.min_exp - s.man_bits);
-  else v = std::ldexp(static_cast<double>(mf | (1ULL << s.man_bits)), static_cast<int>(ef) - s.bias - s.man_bits);
-  return negative ? -v : v;
+  return decode_value(bits, IeeeLayout(s.exp_bits, s.man_bits, s.bias, s.ocp_nan));
 }
 
 std::uint64_t max_code(const Spec& s) {
@@ -297,26 +293,9 @@ double ulp_of_max(const Spec& s) { return std::ldexp(1.0, s.max_exp - s.man_bits
 
 /// x rounded by MPFR to man_bits+1 bits with the format's exponent range and subnormals.
 double oracle_round(double x, const Spec& s, Rounding rounding) {
-  const mpfr_rnd_t rnd = rounding == Rounding::kNearestEven ? MPFR_RNDN : MPFR_RNDZ;
-  const mpfr_exp_t old_emin = mpfr_get_emin();
-  const mpfr_exp_t old_emax = mpfr_get_emax();
-  mpfr_t r;
-  mpfr_init2(r, s.man_bits + 1);
-  int t = mpfr_set_d(r, x, rnd);  // rounded to the precision in the wide default range
-  // MPFR's significands are in [1/2, 1): the smallest subnormal 2^(min_exp - man_bits) is
-  // 0.1b * 2^(min_exp - man_bits + 1), and the largest binade is below 2^(max_exp + 1).
-  mpfr_set_emin(s.min_exp - s.man_bits + 1);
-  mpfr_set_emax(s.max_exp + 1);
-  t = mpfr_check_range(r, t, rnd);
-  mpfr_subnormalize(r, t, rnd);
-  const double d = mpfr_get_d(r, MPFR_RNDN);  // exact: the format fits in binary64
-  mpfr_set_emin(old_emin);
-  mpfr_set_emax(old_emax);
-  mpfr_clear(r);
-  return d;
+  return round_to_format(x, s.man_bits + 1, s.min_exp, s.max_exp,
+                         rounding == Rounding::kNearestEven ? MPFR_RNDN : MPFR_RNDZ);
 }
-
-bool same_value(double a, double b) { return a == b && std::signbit(a) == std::signbit(b); }
 
 std::uint64_t to_format(float x, const Spec& s, Rounding rounding, bool saturate) {
   return convert(std::bit_cast<std::uint32_t>(x), FloatFormat::fp32(), s.format(), rounding, saturate);
