@@ -1,7 +1,6 @@
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 #include "workloads/config/json_fields.hpp"
 #include "workloads/moe_layer/expert_operators.hpp"
