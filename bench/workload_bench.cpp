@@ -18,7 +18,7 @@ namespace wl = codesim::workloads;
 namespace {
 
 void BM_IndependentLogits(benchmark::State& state) {
-  const auto gen = wl::ScoreGeneratorRegistry::instance().find("independent")->make({1, 256, 0.0});
+  const auto gen = wl::ScoreGeneratorRegistry::instance().at("independent").make({1, 256, 0.0});
   std::vector<float> logits(256);
   std::uint64_t t = 0;
   for (auto _ : state) {
@@ -31,8 +31,8 @@ BENCHMARK(BM_IndependentLogits);
 
 void BM_DeepSeekV3Gate(benchmark::State& state) {
   const auto m = wl::load_model("deepseek-v3");
-  const auto gate = wl::GateRegistry::instance().find(m.router.gate)->make(m);
-  const auto gen = wl::ScoreGeneratorRegistry::instance().find("independent")->make({1, 256, 0.0});
+  const auto gate = wl::GateRegistry::instance().at(m.router.gate).make(m);
+  const auto gen = wl::ScoreGeneratorRegistry::instance().at("independent").make({1, 256, 0.0});
   constexpr int kTokens = 1024;
   std::vector<float> logits(256 * kTokens);
   for (int t = 0; t < kTokens; ++t)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <numeric>
 #include <thread>
 
 #include "emulator/cli/cli_error.hpp"
@@ -56,15 +57,12 @@ void list_workloads(bool json) {
 
 std::string mb(std::int64_t bytes) { return fmt::format("{:.2f}", static_cast<double>(bytes) / 1e6); }
 
+/// "8062,8128,..." or, when that would not fit a line, "9 groups, sum 65717".
 std::string join_ints(const std::vector<std::int64_t>& v) {
   std::string s;
   for (const auto x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
-  return s.size() > 60 ? fmt::format("{} groups, sum {}", v.size(), [&] {
-    std::int64_t t = 0;
-    for (const auto x : v) t += x;
-    return t;
-  }())
-                       : s;
+  if (s.size() <= 60) return s;
+  return fmt::format("{} groups, sum {}", v.size(), std::accumulate(v.begin(), v.end(), std::int64_t{0}));
 }
 
 void print_summary(const wl::MoeLayerWorkload& w, int gpu) {

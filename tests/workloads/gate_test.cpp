@@ -60,7 +60,7 @@ Choice reference_deepseek(const std::vector<float>& logits, int groups, int topk
 }
 
 Choice run_gate(const ModelConfig& m, const std::vector<float>& logits) {
-  const auto gate = GateRegistry::instance().find(m.router.gate)->make(m);
+  const auto gate = GateRegistry::instance().at(m.router.gate).make(m);
   Choice c;
   std::vector<int> e(static_cast<std::size_t>(m.experts_per_token));
   std::vector<float> w(e.size());

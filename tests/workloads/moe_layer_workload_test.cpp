@@ -69,8 +69,8 @@ TEST(Conservation, EveryRoutedPairIsReceivedExactlyOnce) {
     SCOPED_TRACE(name);
     const auto w = build(name, 5);
     const auto& m = w.model;
-    const auto gate = GateRegistry::instance().find(m.router.gate)->make(m);
-    const auto scores = ScoreGeneratorRegistry::instance().find("independent")->make({5, m.routed_experts, 0.0});
+    const auto gate = GateRegistry::instance().at(m.router.gate).make(m);
+    const auto scores = ScoreGeneratorRegistry::instance().at("independent").make({5, m.routed_experts, 0.0});
     const std::int64_t tokens = w.scenario.tokens_per_micro_batch * w.scenario.gpus();
     const auto draw = draw_routing(*gate, *scores, m.routed_experts, m.experts_per_token, 0, tokens);
     std::map<int, std::int64_t> drawn;
@@ -94,8 +94,8 @@ TEST(Conservation, TrainingTrafficEqualsASetBasedDerivation) {
   const auto w = build("train-ep64", 9);
   const auto& m = w.model;
   const auto& mb = w.micro_batches.at(0);
-  const auto gate = GateRegistry::instance().find(m.router.gate)->make(m);
-  const auto scores = ScoreGeneratorRegistry::instance().find("independent")->make({9, m.routed_experts, 0.0});
+  const auto gate = GateRegistry::instance().at(m.router.gate).make(m);
+  const auto scores = ScoreGeneratorRegistry::instance().at("independent").make({9, m.routed_experts, 0.0});
   const std::int64_t tokens = 64 * 4096;
   const auto draw = draw_routing(*gate, *scores, m.routed_experts, 8, 0, tokens);
   std::map<std::pair<int, int>, std::int64_t> ib;
@@ -183,7 +183,7 @@ TEST(Conservation, SetBasedTrafficForHandMadeTokens) {
   AllToAllPhase d("dispatch", "e4m3", 100, 8);
   std::vector<std::uint8_t> scratch(8, 0);
   const std::vector<int> targets{1, 2, 5, 6, 6};
-  add_token_traffic_normal(c, 1, targets, true, d, scratch);
+  add_token_traffic_normal(c, 1, targets, d, scratch);
   EXPECT_EQ(d.local[1], 100);             // its own GPU
   EXPECT_EQ(d.nvlink.at(1, 2), 100);      // same node
   EXPECT_EQ(d.infiniband.at(1, 5), 100);  // node 1, rail 1: GPU 5 is the relay and a target
@@ -192,7 +192,7 @@ TEST(Conservation, SetBasedTrafficForHandMadeTokens) {
   EXPECT_EQ(d.nvlink.total(), 200);
   for (const auto x : scratch) EXPECT_EQ(x, 0);
   AllToAllPhase ll("dispatch", "e4m3", 100, 8);
-  add_token_traffic_low_latency(c, 1, targets, true, false, ll);
+  add_token_traffic_low_latency(c, 1, targets, false, ll);
   EXPECT_EQ(ll.infiniband.total(), 400);  // every copy but the local one, GPU 6 twice
   EXPECT_EQ(ll.infiniband.at(1, 6), 200);
   EXPECT_EQ(ll.local[1], 100);

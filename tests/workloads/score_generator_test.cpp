@@ -12,7 +12,7 @@ namespace codesim::workloads {
 namespace {
 
 std::vector<double> top_choice_frequencies(const std::string& name, double skew, int experts, int tokens) {
-  const auto gen = ScoreGeneratorRegistry::instance().find(name)->make({17, experts, skew});
+  const auto gen = ScoreGeneratorRegistry::instance().at(name).make({17, experts, skew});
   std::vector<double> count(static_cast<std::size_t>(experts), 0.0);
   std::vector<float> logits(static_cast<std::size_t>(experts));
   for (int t = 0; t < tokens; ++t) {
@@ -41,8 +41,8 @@ TEST(ZipfScores, TopChoiceIsZipfDistributed) {
 }
 
 TEST(ZipfScores, PopularityOrderDependsOnTheSeedOnly) {
-  const auto a = ScoreGeneratorRegistry::instance().find("zipf")->make({1, 64, 1.0});
-  const auto b = ScoreGeneratorRegistry::instance().find("zipf")->make({2, 64, 1.0});
+  const auto a = ScoreGeneratorRegistry::instance().at("zipf").make({1, 64, 1.0});
+  const auto b = ScoreGeneratorRegistry::instance().at("zipf").make({2, 64, 1.0});
   std::vector<double> sa(64, 0.0);
   std::vector<double> sb(64, 0.0);
   std::vector<float> l(64);
@@ -56,7 +56,7 @@ TEST(ZipfScores, PopularityOrderDependsOnTheSeedOnly) {
 }
 
 TEST(IndependentScores, LogitsAreStandardNormalAndReproducible) {
-  const auto gen = ScoreGeneratorRegistry::instance().find("independent")->make({5, 256, 0.0});
+  const auto gen = ScoreGeneratorRegistry::instance().at("independent").make({5, 256, 0.0});
   std::vector<float> l(256);
   double sum = 0;
   double sq = 0;

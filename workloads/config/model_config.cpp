@@ -140,8 +140,7 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& fi
   }
   r.finish();
 
-  const GateKind* gate = GateRegistry::instance().find(m.router.gate);
-  if (const auto problem = gate->check(m))
+  if (const auto problem = GateRegistry::instance().at(m.router.gate).check(m))
     JsonObjectReader::fail_at(file, problem->field, problem->value, problem->why);
   return m;
 }

@@ -1,5 +1,7 @@
 #include "workloads/moe_layer/expert_operators.hpp"
 
+#include <numeric>
+
 namespace codesim::workloads {
 namespace {
 
@@ -59,11 +61,7 @@ struct ExpertBlock {
   bool grouped = true;
 };
 
-std::int64_t sum(const std::vector<std::int64_t>& v) {
-  std::int64_t s = 0;
-  for (const auto x : v) s += x;
-  return s;
-}
+std::int64_t sum(const std::vector<std::int64_t>& v) { return std::accumulate(v.begin(), v.end(), std::int64_t{0}); }
 
 void forward(OperatorList& ops, const ScenarioConfig& s, std::int64_t h, const ExpertBlock& b) {
   const std::int64_t rows = sum(b.m);

@@ -80,7 +80,7 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
   if (!kind->uses_skew && *w.routing.skew != 0.0)
     throw WorkloadError("skew " + std::to_string(*w.routing.skew) + ": score generator '" + kind->name +
                         "' has no skew (use zipf)");
-  const auto gate = GateRegistry::instance().find(m.router.gate)->make(m);
+  const auto gate = GateRegistry::instance().at(m.router.gate).make(m);
   const auto scores = kind->make(ScoreOptions{options.seed, m.routed_experts, *w.routing.skew});
 
   const ClusterShape cluster{s.nodes, s.gpus_per_node};

@@ -56,9 +56,9 @@ TokenWalk walk_range(const TokenWalkInput& in, std::int64_t begin, std::int64_t 
     w.max_nodes = std::max(w.max_nodes, nodes_reached);
     if (in.shared_expert >= 0) assign(in.shared_expert);
     if (s.comm_mode == CommunicationMode::kNormal) {
-      add_token_traffic_normal(cluster, source, targets, true, w.copies, scratch);
+      add_token_traffic_normal(cluster, source, targets, w.copies, scratch);
     } else {
-      add_token_traffic_low_latency(cluster, source, targets, true, s.intranode_nvlink, w.copies);
+      add_token_traffic_low_latency(cluster, source, targets, s.intranode_nvlink, w.copies);
     }
   }
   return w;

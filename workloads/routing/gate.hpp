@@ -3,7 +3,6 @@
 // name; a model file names its gate, so a model with a new routing rule adds one file here
 // and touches nothing else.
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "workloads/config/model_config.hpp"
+#include "workloads/routing/named_registry.hpp"
 
 namespace codesim::workloads {
 
@@ -45,20 +45,7 @@ struct GateKind {
   std::function<std::unique_ptr<Gate>(const ModelConfig&)> make;
 };
 
-class GateRegistry {
- public:
-  static GateRegistry& instance();
-  /// "a, b, c": the registered names, for error messages.
-  [[nodiscard]] std::string known_names() const;
-  void add(GateKind kind);  ///< throws std::logic_error on a duplicate name
-  [[nodiscard]] const GateKind* find(std::string_view name) const;
-
- private:
-  std::map<std::string, GateKind, std::less<>> kinds_;
-};
-
-struct GateRegistrar {
-  explicit GateRegistrar(GateKind kind) { GateRegistry::instance().add(std::move(kind)); }
-};
+using GateRegistry = NamedRegistry<GateKind>;
+using GateRegistrar = NamedRegistrar<GateKind>;
 
 }  // namespace codesim::workloads

@@ -5,12 +5,13 @@
 // order, or in parallel, and give the same draw.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "workloads/routing/named_registry.hpp"
 
 namespace codesim::workloads {
 
@@ -37,23 +38,7 @@ struct ScoreGeneratorKind {
   std::function<std::unique_ptr<ScoreGenerator>(const ScoreOptions&)> make;
 };
 
-class ScoreGeneratorRegistry {
- public:
-  static ScoreGeneratorRegistry& instance();
-  /// "a, b, c": the registered names, for error messages.
-  [[nodiscard]] std::string known_names() const;
-  void add(ScoreGeneratorKind kind);  ///< throws std::logic_error on a duplicate name
-  [[nodiscard]] const ScoreGeneratorKind* find(std::string_view name) const;
-  [[nodiscard]] std::vector<const ScoreGeneratorKind*> all() const;
-
- private:
-  std::map<std::string, ScoreGeneratorKind, std::less<>> kinds_;
-};
-
-struct ScoreGeneratorRegistrar {
-  explicit ScoreGeneratorRegistrar(ScoreGeneratorKind kind) {
-    ScoreGeneratorRegistry::instance().add(std::move(kind));
-  }
-};
+using ScoreGeneratorRegistry = NamedRegistry<ScoreGeneratorKind>;
+using ScoreGeneratorRegistrar = NamedRegistrar<ScoreGeneratorKind>;
 
 }  // namespace codesim::workloads

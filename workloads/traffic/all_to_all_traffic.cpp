@@ -18,20 +18,7 @@ std::int64_t TrafficMatrix::received_by(int dst) const {
 
 std::int64_t TrafficMatrix::total() const { return std::accumulate(bytes_.begin(), bytes_.end(), std::int64_t{0}); }
 
-namespace {
-
-/// Adds bytes on a link in the phase's direction: src->dst when toward_experts, else dst->src.
-void add_hop(TrafficMatrix& m, int from_source_side, int to_expert_side, bool toward_experts, std::int64_t bytes) {
-  if (toward_experts) {
-    m.add(from_source_side, to_expert_side, bytes);
-  } else {
-    m.add(to_expert_side, from_source_side, bytes);
-  }
-}
-
-}  // namespace
-
-void add_token_traffic_normal(const ClusterShape& c, int source, std::span<const int> target_gpus, bool toward_experts,
+void add_token_traffic_normal(const ClusterShape& c, int source, std::span<const int> target_gpus,
                               AllToAllPhase& phase, std::span<std::uint8_t> scratch) {
   const std::int64_t b = phase.bytes_per_copy;
   const int source_node = c.node_of(source);
@@ -47,18 +34,18 @@ void add_token_traffic_normal(const ClusterShape& c, int source, std::span<const
       phase.local[static_cast<std::size_t>(source)] += b;
       ++phase.copies;
     } else if (node == source_node) {
-      add_hop(phase.nvlink, source, g, toward_experts, b);
+      phase.nvlink.add(source, g, b);
       ++phase.copies;
     } else {
       const int relay = node * c.gpus_per_node + source_local;
       auto& relay_mark = scratch[static_cast<std::size_t>(relay)];
       if ((relay_mark & 2U) == 0) {
         relay_mark |= 2U;
-        add_hop(phase.infiniband, source, relay, toward_experts, b);
+        phase.infiniband.add(source, relay, b);
         ++phase.copies;
       }
       if (g != relay) {
-        add_hop(phase.nvlink, relay, g, toward_experts, b);
+        phase.nvlink.add(relay, g, b);
         ++phase.copies;
       }
     }
@@ -70,16 +57,16 @@ void add_token_traffic_normal(const ClusterShape& c, int source, std::span<const
 }
 
 void add_token_traffic_low_latency(const ClusterShape& c, int source, std::span<const int> target_gpus,
-                                   bool toward_experts, bool intranode_nvlink, AllToAllPhase& phase) {
+                                   bool intranode_nvlink, AllToAllPhase& phase) {
   const std::int64_t b = phase.bytes_per_copy;
   for (const int g : target_gpus) {
     ++phase.copies;
     if (g == source) {
       phase.local[static_cast<std::size_t>(source)] += b;
     } else if (intranode_nvlink && c.node_of(g) == c.node_of(source)) {
-      add_hop(phase.nvlink, source, g, toward_experts, b);
+      phase.nvlink.add(source, g, b);
     } else {
-      add_hop(phase.infiniband, source, g, toward_experts, b);
+      phase.infiniband.add(source, g, b);
     }
   }
 }

@@ -59,15 +59,14 @@ struct AllToAllPhase {
         local(static_cast<std::size_t>(gpus), 0) {}
 };
 
-/// Adds one token's traffic. `target_gpus` has one entry per routed copy (repeats allowed:
-/// two experts on one GPU). `toward_experts` true: dispatch direction (source to experts);
-/// false: combine direction (experts back to the source).
-/// Normal mode deduplicates copies per GPU; `scratch` must hold at least gpus entries, all zero,
-/// and is left all zero.
+/// Adds one token's dispatch traffic (source to experts; the combine and the gradient phases
+/// are derived from it by scaled_phase). `target_gpus` has one entry per routed copy (repeats
+/// allowed: two experts on one GPU). Normal mode deduplicates copies per GPU; `scratch` must
+/// hold at least gpus entries, all zero, and is left all zero.
 void add_token_traffic_normal(const ClusterShape& cluster, int source, std::span<const int> target_gpus,
-                              bool toward_experts, AllToAllPhase& phase, std::span<std::uint8_t> scratch);
+                              AllToAllPhase& phase, std::span<std::uint8_t> scratch);
 void add_token_traffic_low_latency(const ClusterShape& cluster, int source, std::span<const int> target_gpus,
-                                   bool toward_experts, bool intranode_nvlink, AllToAllPhase& phase);
+                                   bool intranode_nvlink, AllToAllPhase& phase);
 
 /// The phase whose copies are those of `counted` (accumulated with bytes_per_copy 1), each
 /// `bytes` long; `reverse` swaps senders and receivers. The combine retraces the dispatch
