@@ -10,7 +10,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/io/atomic_file.hpp"
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/config/workload_catalog.hpp"
 #include "workloads/moe_layer/workload_json.hpp"
 #include "workloads/routing/score_generator.hpp"

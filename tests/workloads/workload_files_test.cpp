@@ -6,7 +6,7 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/config/workload_catalog.hpp"
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 

@@ -1,7 +1,7 @@
 #include "workloads/config/model_config.hpp"
 
 #include "emulator/numerics/float_format.hpp"
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/routing/gate.hpp"
 
 namespace codesim::workloads {

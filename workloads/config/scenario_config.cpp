@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "emulator/numerics/float_format.hpp"
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/routing/score_generator.hpp"
 
 namespace codesim::workloads {

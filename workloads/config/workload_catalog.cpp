@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 
 namespace codesim::workloads {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "workloads/config/json_fields.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/moe_layer/expert_operators.hpp"
 #include "workloads/moe_layer/routing_draw.hpp"
 #include "workloads/moe_layer/token_walk.hpp"

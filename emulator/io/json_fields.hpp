@@ -1,5 +1,5 @@
 #pragma once
-// Strict reading of the workload data files: every field is checked for type and range, and
+// Strict reading of JSON data files (workloads, devices): every field is checked for type and range, and
 // a field the schema does not know is an error, so a typo never silently falls back to a
 // default. Errors name the file, the field (as a JSON path) and the offending value.
 #include <cstdint>
@@ -14,22 +14,22 @@
 
 #include <nlohmann/json.hpp>
 
-namespace codesim::workloads {
+namespace codesim::io {
 
-/// A bad workload input: a malformed file, an unknown or missing field, an out-of-range or
+/// A bad data-file input: a malformed file, an unknown or missing field, an out-of-range or
 /// inconsistent value, an unknown name. The command line turns it into exit status 2.
-class WorkloadError : public std::runtime_error {
+class DataFileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-/// Parses a JSON file; throws WorkloadError naming the file (and line/column for syntax errors).
+/// Parses a JSON file; throws DataFileError naming the file (and line/column for syntax errors).
 [[nodiscard]] nlohmann::json read_json_file(const std::filesystem::path& file);
 
 /// Reads one JSON object. Fields are consumed one by one; finish() rejects any left over.
 class JsonObjectReader {
  public:
-  /// Throws WorkloadError if `value` is not an object. `path` is the object's JSON path ("" at top).
+  /// Throws DataFileError if `value` is not an object. `path` is the object's JSON path ("" at top).
   JsonObjectReader(const nlohmann::json& value, std::string file, std::string path);
 
   [[nodiscard]] std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi);
@@ -46,10 +46,10 @@ class JsonObjectReader {
   [[nodiscard]] JsonObjectReader object(std::string_view key);
   [[nodiscard]] bool has(std::string_view key) const;
 
-  /// Throws WorkloadError for the first field that was never read.
+  /// Throws DataFileError for the first field that was never read.
   void finish() const;
 
-  /// Throws WorkloadError: "<file>: field <path/key> = <value>: <why>".
+  /// Throws DataFileError: "<file>: field <path/key> = <value>: <why>".
   [[noreturn]] void fail(std::string_view key, std::string_view why) const;
   /// The same, for a value that is only found wrong in combination with others.
   [[noreturn]] static void fail_at(const std::string& file, const std::string& field_path, std::string_view value,
@@ -68,4 +68,4 @@ class JsonObjectReader {
   std::set<std::string, std::less<>> used_;
 };
 
-}  // namespace codesim::workloads
+}  // namespace codesim::io

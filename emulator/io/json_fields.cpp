@@ -1,14 +1,14 @@
-#include "workloads/config/json_fields.hpp"
+#include "emulator/io/json_fields.hpp"
 
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
-namespace codesim::workloads {
+namespace codesim::io {
 
 nlohmann::json read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw WorkloadError(file.string() + ": cannot open the file");
+  if (!in) throw DataFileError(file.string() + ": cannot open the file");
   std::stringstream text;
   text << in.rdbuf();
   try {
@@ -27,7 +27,7 @@ nlohmann::json read_json_file(const std::filesystem::path& file) {
         ++column;
       }
     }
-    throw WorkloadError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+    throw DataFileError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
                         ": malformed JSON: " + e.what());
   }
 }
@@ -51,7 +51,7 @@ void JsonObjectReader::fail(std::string_view key, std::string_view why) const {
 
 void JsonObjectReader::fail_at(const std::string& file, const std::string& field_path, std::string_view value,
                                std::string_view why) {
-  throw WorkloadError(file + ": field " + field_path + " = " + std::string(value) + ": " + std::string(why));
+  throw DataFileError(file + ": field " + field_path + " = " + std::string(value) + ": " + std::string(why));
 }
 
 bool JsonObjectReader::has(std::string_view key) const { return value_->contains(key); }
@@ -134,4 +134,4 @@ void JsonObjectReader::finish() const {
     if (!used_.contains(k)) fail_at(file_, field_path(k), v.dump(), "unknown field");
 }
 
-}  // namespace codesim::workloads
+}  // namespace codesim::io
