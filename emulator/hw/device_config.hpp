@@ -1,0 +1,62 @@
+#pragma once
+// A GPU as data: the rates, sizes and latencies the timing model needs, loaded from a device
+// file (data/devices/<name>.json) and validated on load. The efficiency parameters are the only
+// fitted values: a small named set per device, never a per-shape correction.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace codesim::hw {
+
+/// The fitted efficiency parameters (at most six). Each scales one physical rate or adds one
+/// fixed cost; `codesim validate` prints them with their values.
+struct EfficiencyParameters {
+  double tensor_efficiency = 1.0;   ///< sustained fraction of the peak MMA rate (clock throttling, issue gaps)
+  double hbm_efficiency = 1.0;      ///< achievable fraction of the peak HBM bandwidth
+  double l2_efficiency = 1.0;       ///< achievable fraction of the L2 -> SM bandwidth
+  double launch_overhead_us = 0.0;  ///< fixed cost per kernel: launch, prologue, grid drain
+  double promotion_exposed = 1.0;   ///< fraction of the CUDA-core promotion work not hidden behind MMAs
+  double tile_overhead_cycles = 0.0;  ///< per output tile: scheduling, barrier and epilogue set-up
+};
+
+struct DeviceConfig {
+  std::string name;         ///< e.g. "h800"
+  std::string description;  ///< one line
+  std::string source;       ///< where the numbers come from
+  std::filesystem::path file;
+
+  int sms = 0;                            ///< streaming multiprocessors
+  double clock_mhz = 0.0;                 ///< SM clock the rates below are counted at
+  double tensor_fp8_flops_per_clk = 0.0;  ///< dense FP8 MMA FLOP per clock per SM
+  double tensor_bf16_flops_per_clk = 0.0; ///< dense BF16 MMA FLOP per clock per SM
+  double cuda_core_fp32_lanes = 0.0;      ///< FP32 FMA lanes per SM (one FMA per lane per clock)
+  int shared_memory_per_sm = 0;           ///< bytes
+  int shared_memory_per_block = 0;        ///< bytes, opt-in maximum for one CTA
+  double l2_bytes = 0.0;
+  double l2_bandwidth_gbps = 0.0;         ///< L2 -> SM read bandwidth, all SMs together
+  double l2_latency_ns = 0.0;
+  double hbm_bytes = 0.0;
+  double hbm_bandwidth_gbps = 0.0;        ///< peak
+  double hbm_latency_ns = 0.0;
+  double nvlink_gbps = 0.0;               ///< per direction
+  double nic_gbps = 0.0;                  ///< per NIC, per direction
+  int nics = 0;                           ///< NICs per GPU
+  EfficiencyParameters efficiency;
+
+  [[nodiscard]] double clock_hz() const { return clock_mhz * 1e6; }
+};
+
+/// Loads a device by name (a file in the device folder) or by path (anything containing '/'
+/// or ending in ".json"). Throws io::DataFileError naming the file, field and value.
+[[nodiscard]] DeviceConfig load_device(const std::string& name_or_path);
+
+/// Parses and validates one device file.
+[[nodiscard]] DeviceConfig load_device_file(const std::filesystem::path& file);
+
+/// The device folder: $CODESIM_DEVICE_DATA if set, else the build's default (data/devices).
+[[nodiscard]] std::filesystem::path device_folder();
+
+/// Names of the devices in the device folder, sorted.
+[[nodiscard]] std::vector<std::string> device_names();
+
+}  // namespace codesim::hw
