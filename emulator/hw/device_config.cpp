@@ -1,0 +1,143 @@
+#include "emulator/hw/device_config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+
+#include "emulator/io/json_fields.hpp"
+
+namespace codesim::hw {
+namespace {
+
+using io::DataFileError;
+using io::JsonObjectReader;
+
+constexpr std::string_view kDeviceSchema = "codesim.device/1";
+
+bool is_path(std::string_view s) {
+  return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json");
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+std::string number_text(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+
+/// A number in (0, hi]: zero is not a rate, a size or an efficiency.
+double positive(JsonObjectReader& r, std::string_view key, double hi) {
+  const double x = r.number(key, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max());
+  if (!(x > 0.0 && x <= hi)) r.fail(key, "must be > 0 and <= " + number_text(hi));
+  return x;
+}
+
+void read_sm(JsonObjectReader r, DeviceConfig& d) {
+  d.sms = r.int_field("count", 1, 1024);
+  d.clock_mhz = r.number("clock_mhz", 1.0, 10000.0);
+  d.tensor_fp8_flops_per_clk = positive(r, "tensor_fp8_flops_per_clk", 1e6);
+  d.tensor_bf16_flops_per_clk = positive(r, "tensor_bf16_flops_per_clk", 1e6);
+  d.cuda_core_fp32_lanes = static_cast<double>(r.int_field("cuda_core_fp32_lanes", 1, 4096));
+  d.shared_memory_per_sm = r.int_field("shared_memory_bytes", 1, 1 << 26);
+  d.shared_memory_per_block = r.int_field("shared_memory_per_block_bytes", 1, 1 << 26);
+  if (d.shared_memory_per_block > d.shared_memory_per_sm)
+    r.fail("shared_memory_per_block_bytes",
+           "larger than shared_memory_bytes (" + std::to_string(d.shared_memory_per_sm) + ")");
+  r.finish();
+}
+
+void read_l2(JsonObjectReader r, DeviceConfig& d) {
+  d.l2_bytes = static_cast<double>(r.integer("bytes", 1, std::int64_t{1} << 40));
+  d.l2_bandwidth_gbps = positive(r, "bandwidth_gbps", 1e6);
+  d.l2_latency_ns = positive(r, "latency_ns", 1e5);
+  r.finish();
+}
+
+void read_hbm(JsonObjectReader r, DeviceConfig& d) {
+  d.hbm_bytes = static_cast<double>(r.integer("bytes", 1, std::int64_t{1} << 50));
+  d.hbm_bandwidth_gbps = positive(r, "bandwidth_gbps", 1e6);
+  d.hbm_latency_ns = positive(r, "latency_ns", 1e5);
+  r.finish();
+}
+
+void read_network(JsonObjectReader r, DeviceConfig& d) {
+  d.nvlink_gbps = positive(r, "nvlink_gbps_per_direction", 1e5);
+  d.nic_gbps = positive(r, "nic_gbps", 1e5);
+  d.nics = r.int_field("nics", 1, 64);
+  r.finish();
+}
+
+void read_efficiency(JsonObjectReader r, EfficiencyParameters& e) {
+  e.tensor_efficiency = positive(r, "tensor_efficiency", 1.0);
+  e.hbm_efficiency = positive(r, "hbm_efficiency", 1.0);
+  e.l2_efficiency = positive(r, "l2_efficiency", 1.0);
+  e.launch_overhead_us = r.number("launch_overhead_us", 0.0, 1000.0);
+  e.promotion_exposed = r.number("promotion_exposed", 0.0, 1.0);
+  e.tile_overhead_cycles = r.number("tile_overhead_cycles", 0.0, 1e6);
+  (void)r.optional_string("fitted_on");  // a note for the reader: what the values were fitted on
+  r.finish();
+}
+
+DeviceConfig parse_device(const nlohmann::json& json, const std::filesystem::path& file) {
+  JsonObjectReader r(json, file.string(), "");
+  DeviceConfig d;
+  d.file = file;
+  (void)r.choice("schema", {kDeviceSchema});
+  d.name = r.string("name");
+  if (d.name.empty() || is_path(d.name))
+    r.fail("name", "must be a non-empty device name without '/' or \".json\"");
+  d.description = r.string("description");
+  d.source = r.string("source");
+  read_sm(r.object("sm"), d);
+  read_l2(r.object("l2"), d);
+  read_hbm(r.object("hbm"), d);
+  read_network(r.object("network"), d);
+  read_efficiency(r.object("efficiency"), d.efficiency);
+  r.finish();
+  return d;
+}
+
+}  // namespace
+
+std::filesystem::path device_folder() {
+  if (const char* env = std::getenv("CODESIM_DEVICE_DATA"); env != nullptr && *env != '\0') return env;
+  return CODESIM_DEVICE_DATA_DEFAULT;
+}
+
+std::vector<std::string> device_names() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(device_folder(), ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".json") out.push_back(entry.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+DeviceConfig load_device_file(const std::filesystem::path& file) {
+  return parse_device(io::read_json_file(file), file);
+}
+
+DeviceConfig load_device(const std::string& name_or_path) {
+  if (is_path(name_or_path)) return load_device_file(std::filesystem::path(name_or_path));
+  const auto folder = device_folder();
+  const auto file = folder / (name_or_path + ".json");
+  if (!std::filesystem::exists(file))
+    throw DataFileError("unknown device '" + name_or_path + "' in " + folder.string() +
+                        " (known: " + joined(device_names()) + "; or give a path to a device file)");
+  DeviceConfig d = load_device_file(file);
+  // A catalogue file carries its own name, so that a renamed copy cannot masquerade.
+  if (d.name != file.stem().string())
+    JsonObjectReader::fail_at(file.string(), "/name", "\"" + d.name + "\"",
+                              "must equal the file name '" + file.stem().string() + "'");
+  return d;
+}
+
+}  // namespace codesim::hw

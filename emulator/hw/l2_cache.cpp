@@ -1,0 +1,85 @@
+#include "emulator/hw/l2_cache.hpp"
+
+#include <algorithm>
+
+#include "emulator/hw/memory_request.hpp"
+
+namespace codesim::hw {
+
+namespace {
+constexpr double kBinNs = 50.0;
+double l2_rate(const DeviceConfig& d) { return d.l2_bandwidth_gbps * d.efficiency.l2_efficiency; }
+}  // namespace
+
+L2Cache::L2Cache(sc_core::sc_module_name name, const DeviceConfig& device)
+    : sc_module(name), sm_side("sm_side"), hbm_side("hbm_side"), port_(l2_rate(device), kBinNs) {
+  sm_side.register_b_transport(this, &L2Cache::b_transport);
+  configure(device);
+}
+
+void L2Cache::configure(const DeviceConfig& device) {
+  port_.set_rate(l2_rate(device));
+  capacity_ = device.l2_bytes;
+  latency_ns_ = device.l2_latency_ns;
+  reset();
+}
+
+void L2Cache::reset() {
+  port_.reset();
+  lines_.clear();
+  lru_.clear();
+  resident_ = 0.0;
+  hit_bytes_ = 0.0;
+  miss_bytes_ = 0.0;
+}
+
+double L2Cache::fetch_from_hbm(double issue_ns, double bytes, bool write) {
+  ChunkRequest request;
+  request.issue_ns = issue_ns;
+  hbm_payload_.set_extension(&request);
+  hbm_payload_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  hbm_payload_.set_data_length(static_cast<unsigned>(std::max(1.0, bytes)));
+  hbm_payload_.set_data_ptr(nullptr);
+  hbm_payload_.set_streaming_width(hbm_payload_.get_data_length());
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  hbm_side->b_transport(hbm_payload_, delay);
+  hbm_payload_.clear_extension(&request);
+  return request.done_ns;
+}
+
+void L2Cache::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+  auto* r = payload.get_extension<ChunkRequest>();
+  const double l2_bytes = r->bytes * r->l2_bytes_factor;
+  if (payload.is_write()) {
+    // Stores land in L2 and are written back to HBM; the SM does not wait for HBM.
+    r->done_ns = port_.reserve(r->issue_ns, l2_bytes) + latency_ns_;
+    fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, true);
+  } else {
+    double ready = 0.0;
+    auto it = lines_.find(r->key);
+    if (it != lines_.end()) {
+      hit_bytes_ += l2_bytes;
+      ready = it->second.ready_ns;
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
+    } else {
+      miss_bytes_ += l2_bytes;
+      ready = fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, false);
+      lru_.push_front(r->key);
+      lines_.emplace(r->key, Line{ready, r->bytes, lru_.begin()});
+      resident_ += r->bytes;
+      while (resident_ > capacity_ && lru_.size() > 1) {
+        auto victim = lines_.find(lru_.back());
+        resident_ -= victim->second.bytes;
+        lines_.erase(victim);
+        lru_.pop_back();
+      }
+    }
+    // The crossbar transfer starts once the data is in L2 (or at issue for a hit).
+    const double start = std::max(r->issue_ns + latency_ns_, ready);
+    r->done_ns = port_.reserve(start, l2_bytes);
+  }
+  delay = sc_core::sc_time(r->done_ns - r->issue_ns, sc_core::SC_NS) + delay;
+  payload.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace codesim::hw

@@ -1,0 +1,42 @@
+#pragma once
+// One streaming multiprocessor running persistent CTAs of a kernel plan. Inside the SM:
+// - the TMA engine (producer) issues each main-loop iteration's chunk loads through
+//   `tma_socket` as soon as one of the `stages` shared-memory buffers is free;
+// - the tensor-core pipe runs the iteration's MMAs once its chunks have landed, and the
+//   CUDA-core pipe its promotion or element work: in series with one math warpgroup, and
+//   overlapped (all but `promotion_exposed` of the shorter one hidden) with two warpgroups
+//   in ping-pong;
+// - the epilogue converts the tile and stores it through the TMA without waiting for HBM.
+// The SM keeps its own time ahead of SystemC's and synchronises every quantum (TLM-2.0
+// loosely-timed temporal decoupling), so SMs share L2 and HBM bandwidth in time order to
+// within a quantum while simulating millions of tile steps per second.
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "emulator/hw/kernel_launch.hpp"
+#include "emulator/hw/memory_request.hpp"
+
+namespace codesim::hw {
+
+class Sm : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Sm> tma_socket;
+
+  Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch, sc_core::sc_event& start);
+
+ private:
+  void run();
+  void execute(const kernels::KernelPlan& plan, const DeviceConfig& device, SmActivity& activity);
+  double transfer(const kernels::LoadStream& stream, std::uint32_t column_block, double issue_ns, bool write,
+                  double bytes);
+  void catch_up(double local_ns);
+
+  int index_;
+  KernelLaunch& launch_;
+  sc_core::sc_event& start_;
+  tlm::tlm_generic_payload payload_;
+  ChunkRequest request_;
+};
+
+}  // namespace codesim::hw

@@ -1,0 +1,57 @@
+#pragma once
+// A kernel lowered to what the timing model executes: a grid of persistent CTAs that take
+// tiles in schedule order. Each tile is a tile program: a pipelined main loop whose every
+// iteration loads chunks through the TMA (into one of `stages` shared-memory buffers), runs
+// MMAs on the tensor-core pipe and work on the CUDA-core pipe, then an epilogue that stores
+// the output tile. Chunks are named (tensor, row block, column block) so that the L2 model can
+// recognise a chunk another CTA already brought in.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace codesim::kernels {
+
+enum class MmaType { kNone, kFp8, kBf16 };
+
+/// One operand stream of a main loop: iteration j loads chunk (tensor, row_block, j).
+struct LoadStream {
+  std::uint32_t tensor = 0;
+  std::uint32_t row_block = 0;
+  std::uint32_t bytes = 0;          ///< bytes per chunk as they land in shared memory
+  double hbm_bytes_factor = 1.0;    ///< bytes crossing HBM per byte landed (2: BF16 cast to FP8 in the TMA)
+  double l2_bytes_factor = 1.0;     ///< share of the L2->SM transfer this CTA pays (0.5: TMA multicast to 2 CTAs)
+};
+
+struct TileProgram {
+  std::uint32_t iterations = 0;            ///< main-loop iterations (K blocks, or column chunks)
+  std::uint32_t first_block = 0;           ///< column block of iteration 0
+  LoadStream in[2];
+  int streams = 0;
+  double mma_flops = 0.0;                  ///< per iteration
+  double mma_smem_bytes = 0.0;             ///< shared-memory bytes the MMAs read per iteration
+  double cuda_ops = 0.0;                   ///< FP32 lane operations per iteration (promotion, casts)
+  bool cuda_overlaps_mma = false;          ///< two math warpgroups ping-pong: CUDA-core work hides behind MMAs
+  double epilogue_cuda_ops = 0.0;          ///< per tile
+  std::uint64_t store_bytes = 0;           ///< output bytes written per tile
+  double store_hbm_factor = 1.0;
+};
+
+struct KernelPlan {
+  std::string name;        ///< operator name, e.g. "routed.gate_up.fprop"
+  std::string kind;        ///< "fp8_gemm", "grouped_fp8_gemm_contiguous", "quantize", ...
+  std::string config;      ///< human-readable tiling, e.g. "BM=128 BN=160 stages=5 mc=2"
+  MmaType mma = MmaType::kNone;
+  int ctas = 0;            ///< persistent CTAs (at most one per SM)
+  int stages = 1;          ///< shared-memory pipeline depth
+  std::uint32_t smem_bytes_per_cta = 0;
+  std::vector<TileProgram> tiles;  ///< in schedule order: CTA c takes tiles c, c+ctas, ...
+  // Counted the way the published benchmarks count them (DeepGEMM: 2*M*N*K; A, B once, D once).
+  double useful_flops = 0.0;
+  double nominal_bytes = 0.0;
+  /// Roofline operators (no tile program): time = max(flops/rate, bytes/bandwidth).
+  bool roofline = false;
+  double roofline_flops = 0.0;
+  double roofline_bytes = 0.0;
+};
+
+}  // namespace codesim::kernels
