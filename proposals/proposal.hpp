@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/kernels/lowering_features.hpp"
 #include "emulator/numerics/gemm_recipe.hpp"
 
 namespace codesim::proposals {
@@ -41,6 +42,12 @@ class Proposal {
   [[nodiscard]] virtual std::optional<numerics::GemmRecipe> gemm_recipe(const ParameterValues& values) const {
     (void)values;
     return std::nullopt;
+  }
+
+  /// Timing side: how the proposal changes the way operators become kernels (default: not at all).
+  virtual void adjust_lowering(kernels::LoweringFeatures& features, const ParameterValues& values) const {
+    (void)features;
+    (void)values;
   }
 
   /// Checks one parameter value; throws std::invalid_argument naming the parameter and value.

@@ -33,6 +33,11 @@ class TcGroupScaling final : public Proposal {
     if (accum == "fp32") return numerics::group_scaling_recipe();
     return numerics::group_scaling_recipe(parse_int_parameter(*this, "accum", accum, kMinBits, kMaxBits));
   }
+  // The scales are applied inside the MMA: no partial sums leave the tensor core, so the
+  // CUDA-core promotion FFMAs and the warpgroup issue slots they take disappear.
+  void adjust_lowering(kernels::LoweringFeatures& f, const ParameterValues&) const override {
+    f.promotion_on_cuda_cores = false;
+  }
 };
 
 const ProposalRegistrar registered{std::make_unique<TcGroupScaling>()};

@@ -8,5 +8,6 @@ void add_numerics_commands(CLI::App& app);
 void add_proposals_commands(CLI::App& app);
 void add_report_commands(CLI::App& app);
 void add_workload_commands(CLI::App& app);
+void add_timing_commands(CLI::App& app);
 
 }  // namespace codesim::cli

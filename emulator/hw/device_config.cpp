@@ -48,6 +48,7 @@ void read_sm(JsonObjectReader r, DeviceConfig& d) {
   d.cuda_core_fp32_lanes = static_cast<double>(r.int_field("cuda_core_fp32_lanes", 1, 4096));
   d.shared_memory_per_sm = r.int_field("shared_memory_bytes", 1, 1 << 26);
   d.shared_memory_per_block = r.int_field("shared_memory_per_block_bytes", 1, 1 << 26);
+  d.shared_memory_bytes_per_clk = r.number("shared_memory_bytes_per_clk", 1.0, 1e5);
   if (d.shared_memory_per_block > d.shared_memory_per_sm)
     r.fail("shared_memory_per_block_bytes",
            "larger than shared_memory_bytes (" + std::to_string(d.shared_memory_per_sm) + ")");

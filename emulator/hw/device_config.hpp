@@ -32,6 +32,7 @@ struct DeviceConfig {
   double cuda_core_fp32_lanes = 0.0;      ///< FP32 FMA lanes per SM (one FMA per lane per clock)
   int shared_memory_per_sm = 0;           ///< bytes
   int shared_memory_per_block = 0;        ///< bytes, opt-in maximum for one CTA
+  double shared_memory_bytes_per_clk = 0.0;  ///< shared-memory read bandwidth per SM (MMA operands)
   double l2_bytes = 0.0;
   double l2_bandwidth_gbps = 0.0;         ///< L2 -> SM read bandwidth, all SMs together
   double l2_latency_ns = 0.0;

@@ -12,7 +12,9 @@ Gpu& Gpu::instance(const DeviceConfig& device) {
   static Gpu* gpu = [&] {
     // SystemC prints a banner on stdout when its kernel starts; it would corrupt --json output.
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    return new Gpu("gpu", device);  // lives as long as the SystemC kernel (the process)
+    auto* model = new Gpu("gpu", device);  // lives as long as the SystemC kernel (the process)
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; every SM thread now waits for a kernel
+    return model;
   }();
   gpu->configure(device);
   return *gpu;
@@ -102,3 +104,8 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
 }
 
 }  // namespace codesim::hw
+
+// libsystemc references sc_main from its own main(). codesim's programs have their own main
+// and drive the kernel through sc_start(), so this entry point exists only to satisfy the
+// link and is never called.
+int sc_main(int /*argc*/, char* /*argv*/[]) { return 0; }

@@ -47,7 +47,7 @@ double L2Cache::fetch_from_hbm(double issue_ns, double bytes, bool write) {
   return request.done_ns;
 }
 
-void L2Cache::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+void L2Cache::b_transport(int /*sm*/, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
   auto* r = payload.get_extension<ChunkRequest>();
   const double l2_bytes = r->bytes * r->l2_bytes_factor;
   if (payload.is_write()) {

@@ -10,7 +10,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "emulator/hw/bandwidth_calendar.hpp"
 #include "emulator/hw/device_config.hpp"
@@ -19,7 +19,7 @@ namespace codesim::hw {
 
 class L2Cache : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<L2Cache> sm_side;
+  tlm_utils::multi_passthrough_target_socket<L2Cache> sm_side;  ///< one binding per SM
   tlm_utils::simple_initiator_socket<L2Cache> hbm_side;
 
   L2Cache(sc_core::sc_module_name name, const DeviceConfig& device);
@@ -34,7 +34,7 @@ class L2Cache : public sc_core::sc_module {
   [[nodiscard]] double busy_ns() const { return port_.busy_ns(); }
 
  private:
-  void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  void b_transport(int sm, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   double fetch_from_hbm(double issue_ns, double bytes, bool write);
 
   struct Line {

@@ -55,6 +55,7 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
                                                                   : device.tensor_fp8_flops_per_clk;
   const double mma_flops_per_ns = mma_per_clk * clock_ghz * eff.tensor_efficiency;
   const double cuda_ops_per_ns = device.cuda_core_fp32_lanes * clock_ghz;
+  const double smem_bytes_per_ns = device.shared_memory_bytes_per_clk * clock_ghz;
   const double tile_overhead_ns = eff.tile_overhead_cycles / clock_ghz;
   const auto stages = static_cast<std::size_t>(std::max(1, plan.stages));
   std::vector<double> buffer_free(stages, 0.0);  // when each shared-memory stage may be refilled
@@ -67,7 +68,9 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
     const auto& tile = plan.tiles[t];
     const double tile_start = consumer;
     consumer += tile_overhead_ns;
-    const double mma_ns = tile.mma_flops / mma_flops_per_ns;
+    // MMAs are bound by the tensor-core rate or by reading their operands from shared memory
+    // (A is re-read for every WGMMA, which dominates for narrow BLOCK_N).
+    const double mma_ns = std::max(tile.mma_flops / mma_flops_per_ns, tile.mma_smem_bytes / smem_bytes_per_ns);
     const double cuda_ns = tile.cuda_ops / cuda_ops_per_ns;
     const double step_ns = tile.cuda_overlaps_mma
                                ? std::max(mma_ns, cuda_ns) + eff.promotion_exposed * std::min(mma_ns, cuda_ns)

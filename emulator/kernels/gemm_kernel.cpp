@@ -59,7 +59,11 @@ std::int64_t gemm_tile_count(const GemmShape& s, int block_m, int block_n) {
 GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per_block) {
   check_gemm_shape(s);
   if (sms <= 0) throw std::invalid_argument(fmt::format("GEMM: {} SMs available", sms));
-  std::vector<int> block_ms = s.layout == GemmLayout::kContiguous ? std::vector<int>{128} : std::vector<int>{64, 128};
+  // A 128-row block for at most 64 rows would compute half padding.
+  const std::int64_t max_m = *std::max_element(s.m.begin(), s.m.end());
+  std::vector<int> block_ms = s.layout == GemmLayout::kContiguous ? std::vector<int>{128}
+                              : max_m <= 64                       ? std::vector<int>{64}
+                                                                  : std::vector<int>{64, 128};
   std::vector<int> block_ns;
   for (int bn = 16; bn <= 128; bn += 8) block_ns.push_back(bn);
   block_ns.push_back(144);
@@ -80,7 +84,11 @@ GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per
         } else {
           const int u = last_util(tiles);
           const int bu = last_util(best.tiles);
-          better = u > bu || (u == bu && (bm > best.block_m || (bm == best.block_m && bn < best.block_n)));
+          // Equal last waves: less padding wins (the smaller block when the other size is
+          // equal), otherwise the wider BLOCK_N (fewer re-reads of A).
+          better = u > bu || (u == bu && ((bm == best.block_m && bn < best.block_n) ||
+                                          (bn == best.block_n && bm < best.block_m) ||
+                                          (bm != best.block_m && bn > best.block_n)));
         }
       }
       if (better) {
@@ -185,7 +193,8 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
         tile.in[1] = {kTensorB + rb.group, static_cast<std::uint32_t>(nb),
                       static_cast<std::uint32_t>(cols * kBlockK + 4), 1.0, b_l2};
         tile.mma_flops = 2.0 * t.block_m * t.block_n * kBlockK;  // the MMA computes the padded tile
-        tile.mma_smem_bytes = double(t.block_m) * kBlockK + double(t.block_n) * kBlockK;
+        // Each math warpgroup (64 rows) reads its A rows and all of B's tile per K block.
+        tile.mma_smem_bytes = double(t.block_m) * kBlockK + double(t.block_m / 64) * t.block_n * kBlockK;
         tile.cuda_ops = promotion_ops;
         tile.cuda_overlaps_mma = t.block_m >= 128;  // two math warpgroups ping-pong
         tile.epilogue_cuda_ops = double(t.block_m) * t.block_n;  // FP32 -> BF16 and the shared-memory write

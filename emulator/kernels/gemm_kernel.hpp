@@ -45,7 +45,8 @@ void check_gemm_shape(const GemmShape& shape);
 
 /// DeepGEMM's configuration rule, restated: among BLOCK_M in {64, 128} (contiguous: 128) and
 /// BLOCK_N in {16, 24, ..., 128, 144, 160}, the fewest waves over the SMs; then the fullest
-/// last wave; then the larger BLOCK_M; then the smaller BLOCK_N. The deepest pipeline (8 down
+/// last wave; then less padding (the smaller block when the other is equal), else the wider
+/// BLOCK_N. The deepest pipeline (8 down
 /// to 3 stages) that fits shared memory; multicast of 2 when M >= 512 and the pairing divides.
 [[nodiscard]] GemmTiling choose_gemm_tiling(const GemmShape& shape, int sms, int shared_memory_per_block);
 

@@ -1,0 +1,43 @@
+#pragma once
+// The expert computation of one GPU in one MoE-layer micro-batch (the operators the
+// workloads layer lists for it), lowered under a set of proposal features and run kernel
+// after kernel on the modelled GPU. Communication operators (dispatch, combine) belong to
+// the network model and are listed but not timed here.
+#include <string>
+#include <vector>
+
+#include "emulator/hw/device_config.hpp"
+#include "emulator/hw/gpu.hpp"
+#include "emulator/kernels/lowering_features.hpp"
+#include "emulator/sim/chrome_trace.hpp"
+#include "workloads/moe_layer/moe_layer_workload.hpp"
+
+namespace codesim::sim {
+
+struct OperatorTiming {
+  std::string name;
+  std::string kind;
+  std::string status;  ///< "timed", "removed" (a proposal made it unnecessary), "communication"
+  std::vector<hw::KernelRun> kernels;
+  [[nodiscard]] double time_us() const;
+};
+
+struct ExpertComputation {
+  std::vector<OperatorTiming> operators;
+  [[nodiscard]] double total_us() const;
+  [[nodiscard]] double hbm_bytes() const;
+};
+
+/// Lowers one operator to its kernel plans (empty when the features remove it, or for
+/// communication). Throws std::invalid_argument for shapes the kernels cannot run.
+[[nodiscard]] std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op,
+                                                              const kernels::LoweringFeatures& features, int sms,
+                                                              int shared_memory_per_block);
+
+/// Runs the operators in order. Kernel events go to `trace` as process `trace_process`.
+[[nodiscard]] ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
+                                                            const std::vector<workloads::Operator>& operators,
+                                                            const kernels::LoweringFeatures& features,
+                                                            ChromeTrace* trace = nullptr, int trace_process = 0);
+
+}  // namespace codesim::sim

@@ -1,0 +1,28 @@
+#include "emulator/sim/gemm_simulation.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace codesim::sim {
+
+int compute_sms(const hw::DeviceConfig& device, const kernels::LoweringFeatures& features, int sm_limit) {
+  if (sm_limit < 0 || sm_limit > device.sms)
+    throw std::invalid_argument(fmt::format("SM count {} is outside 1..{} (device {})", sm_limit, device.sms, device.name));
+  if (features.reserved_sms < 0 || features.reserved_sms >= device.sms)
+    throw std::invalid_argument(fmt::format("{} SMs reserved for communication leave none of the {} of device {}",
+                                            features.reserved_sms, device.sms, device.name));
+  const int available = device.sms - features.reserved_sms;
+  return sm_limit == 0 ? available : std::min(available, sm_limit);
+}
+
+hw::KernelRun simulate_gemm(const hw::DeviceConfig& device, const kernels::GemmShape& shape,
+                            const kernels::LoweringFeatures& features, int sm_limit, ChromeTrace* trace) {
+  const int sms = compute_sms(device, features, sm_limit);
+  const auto tiling = kernels::choose_gemm_tiling(shape, sms, device.shared_memory_per_block);
+  const auto plan = kernels::lower_fp8_gemm("fp8_gemm", shape, tiling, features);
+  auto& gpu = hw::Gpu::instance(device);
+  return gpu.run(plan, trace, 0, 0.0);
+}
+
+}  // namespace codesim::sim

@@ -1,0 +1,213 @@
+#include "emulator/sim/gemm_validation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "emulator/io/json_fields.hpp"
+#include "emulator/sim/gemm_simulation.hpp"
+
+namespace codesim::sim {
+namespace {
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+struct CsvTable {
+  std::filesystem::path file;
+  std::vector<std::string> header;
+  std::vector<std::pair<int, std::vector<std::string>>> rows;
+
+  [[nodiscard]] std::size_t column(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end())
+      throw io::DataFileError(fmt::format("{}: line 1: missing column '{}'", file.string(), name));
+    return static_cast<std::size_t>(it - header.begin());
+  }
+  [[nodiscard]] double number(const std::pair<int, std::vector<std::string>>& row, const std::string& name, double lo,
+                              double hi) const {
+    const auto& text = row.second[column(name)];
+    std::size_t used = 0;
+    double v = 0.0;
+    try {
+      v = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty() || !std::isfinite(v) || v < lo || v > hi)
+      throw io::DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a number in [{}, {}]", file.string(),
+                                          row.first, name, text, lo, hi));
+    return v;
+  }
+  [[nodiscard]] std::int64_t integer(const std::pair<int, std::vector<std::string>>& row, const std::string& name,
+                                     std::int64_t lo, std::int64_t hi) const {
+    const double v = number(row, name, static_cast<double>(lo), static_cast<double>(hi));
+    if (v != std::floor(v))
+      throw io::DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a whole number", file.string(),
+                                          row.first, name, row.second[column(name)]));
+    return static_cast<std::int64_t>(v);
+  }
+};
+
+CsvTable read_csv(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw io::DataFileError(file.string() + ": cannot open the file");
+  CsvTable t;
+  t.file = file;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    auto cells = split(line);
+    if (t.header.empty()) {
+      t.header = std::move(cells);
+      continue;
+    }
+    if (cells.size() != t.header.size())
+      throw io::DataFileError(fmt::format("{}: line {}: {} fields, the header has {}", file.string(), number,
+                                          cells.size(), t.header.size()));
+    t.rows.emplace_back(number, std::move(cells));
+  }
+  if (t.header.empty()) throw io::DataFileError(file.string() + ": empty file (no header)");
+  if (t.rows.empty()) throw io::DataFileError(file.string() + ": no data rows");
+  return t;
+}
+
+constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
+
+MeasuredGemm finish(MeasuredGemm g, const CsvTable& t, int line) {
+  g.line = line;
+  try {
+    kernels::check_gemm_shape(g.shape);
+  } catch (const std::invalid_argument& e) {
+    throw io::DataFileError(fmt::format("{}: line {}: {}", t.file.string(), line, e.what()));
+  }
+  g.measured_us = kernels::gemm_useful_flops(g.shape) / (g.measured_tflops * 1e6);
+  return g;
+}
+
+}  // namespace
+
+std::vector<MeasuredGemm> read_published_dense_gemms(const std::filesystem::path& csv) {
+  const auto t = read_csv(csv);
+  std::vector<MeasuredGemm> out;
+  for (const auto& row : t.rows) {
+    MeasuredGemm g;
+    g.shape.m = {t.integer(row, "m", 1, kMaxDim)};
+    g.shape.n = t.integer(row, "n", 1, kMaxDim);
+    g.shape.k = t.integer(row, "k", 1, kMaxDim);
+    g.measured_tflops = t.number(row, "tflops", 1e-3, 1e5);
+    out.push_back(finish(g, t, row.first));
+  }
+  return out;
+}
+
+std::vector<MeasuredGemm> read_published_grouped_gemms(const std::filesystem::path& csv) {
+  const auto t = read_csv(csv);
+  std::vector<MeasuredGemm> out;
+  for (const auto& row : t.rows) {
+    MeasuredGemm g;
+    const auto groups = t.integer(row, "groups", 1, 4096);
+    const auto m = t.integer(row, "m_per_group", 1, kMaxDim);
+    g.shape.m.assign(static_cast<std::size_t>(groups), m);
+    g.shape.n = t.integer(row, "n", 1, kMaxDim);
+    g.shape.k = t.integer(row, "k", 1, kMaxDim);
+    const auto& layout = row.second[t.column("layout")];
+    if (layout == "contiguous") {
+      g.shape.layout = kernels::GemmLayout::kContiguous;
+    } else if (layout == "masked") {
+      g.shape.layout = kernels::GemmLayout::kMasked;
+    } else {
+      throw io::DataFileError(fmt::format("{}: line {}: column layout = '{}': expected contiguous or masked",
+                                          csv.string(), row.first, layout));
+    }
+    g.measured_tflops = t.number(row, "tflops", 1e-3, 1e5);
+    out.push_back(finish(g, t, row.first));
+  }
+  return out;
+}
+
+std::vector<GemmPrediction> predict(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows) {
+  std::vector<GemmPrediction> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    const auto run = simulate_gemm(device, r.shape, {});
+    out.push_back({r, run.time_us, run.tflops(), run.config});
+  }
+  return out;
+}
+
+double mean_absolute_percent_error(const std::vector<GemmPrediction>& p) {
+  double sum = 0.0;
+  for (const auto& x : p) sum += std::fabs(x.error_percent());
+  return p.empty() ? 0.0 : sum / static_cast<double>(p.size());
+}
+
+double max_absolute_percent_error(const std::vector<GemmPrediction>& p) {
+  double m = 0.0;
+  for (const auto& x : p) m = std::max(m, std::fabs(x.error_percent()));
+  return m;
+}
+
+hw::EfficiencyParameters fit_efficiency(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows) {
+  auto d = device;
+  auto to_array = [](const hw::EfficiencyParameters& e) {
+    return std::array<double, 6>{e.tensor_efficiency, e.hbm_efficiency,    e.l2_efficiency,
+                                 e.launch_overhead_us, e.promotion_exposed, e.tile_overhead_cycles};
+  };
+  auto from_array = [](const std::array<double, 6>& a) {
+    return hw::EfficiencyParameters{a[0], a[1], a[2], a[3], a[4], a[5]};
+  };
+  auto objective = [&](const std::array<double, 6>& a) {
+    d.efficiency = from_array(a);
+    const auto p = predict(d, rows);
+    return mean_absolute_percent_error(p) + 0.2 * std::max(0.0, max_absolute_percent_error(p) - 12.0);
+  };
+  const std::array<double, 6> lo{0.3, 0.3, 0.1, 0.0, 0.0, 0.0};
+  const std::array<double, 6> hi{1.0, 1.0, 1.0, 20.0, 1.0, 20000.0};
+  std::array<double, 6> step{0.1, 0.1, 0.2, 2.0, 0.3, 1000.0};
+  auto p = to_array(device.efficiency);
+  double best = objective(p);
+  for (int round = 0; round < 12; ++round) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      for (const double dir : {-1.0, 1.0}) {
+        for (;;) {
+          auto q = p;
+          q[i] = std::clamp(p[i] + dir * step[i], lo[i], hi[i]);
+          if (q[i] == p[i]) break;
+          const double v = objective(q);
+          if (!(v < best - 1e-9)) break;
+          best = v;
+          p = q;
+        }
+      }
+      step[i] *= 0.6;
+    }
+  }
+  return from_array(p);
+}
+
+std::vector<NamedParameter> named_parameters(const hw::EfficiencyParameters& e) {
+  return {
+      {"tensor_efficiency", e.tensor_efficiency, "sustained fraction of the peak MMA rate"},
+      {"hbm_efficiency", e.hbm_efficiency, "achievable fraction of the peak HBM bandwidth"},
+      {"l2_efficiency", e.l2_efficiency, "achievable fraction of the L2->SM bandwidth"},
+      {"launch_overhead_us", e.launch_overhead_us, "fixed cost per kernel (us)"},
+      {"promotion_exposed", e.promotion_exposed, "share of CUDA-core promotion not hidden behind MMAs"},
+      {"tile_overhead_cycles", e.tile_overhead_cycles, "per output tile: scheduling, barriers, epilogue set-up"},
+  };
+}
+
+}  // namespace codesim::sim
