@@ -54,4 +54,8 @@ struct KernelPlan {
   double roofline_bytes = 0.0;
 };
 
+/// A 64-bit fingerprint of everything in a plan that affects its timing (not its name), so
+/// that a run can reuse the result of an identical kernel.
+[[nodiscard]] std::uint64_t timing_fingerprint(const KernelPlan& plan);
+
 }  // namespace codesim::kernels

@@ -97,6 +97,14 @@ ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
   auto& gpu = hw::Gpu::instance(device);
   ExpertComputation out;
   double timeline_us = 0.0;
+  // Proposals often leave a kernel unchanged; an identical plan on the same device gives the
+  // same result, so it is simulated once per device configuration (not when tracing, where
+  // every kernel's tiles are drawn).
+  static std::map<std::pair<std::uint64_t, std::string>, hw::KernelRun> memo;
+  const std::string device_key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", device.file.string(), device.name,
+                                             device.efficiency.tensor_efficiency, device.efficiency.hbm_efficiency,
+                                             device.efficiency.l2_efficiency, device.efficiency.launch_overhead_us,
+                                             device.efficiency.promotion_exposed, device.efficiency.tile_overhead_cycles);
   for (const auto& op : operators) {
     OperatorTiming t;
     t.name = op.name;
@@ -105,7 +113,15 @@ ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
     const auto plans = lower_operator(op, features, sms, device.shared_memory_per_block);
     t.status = communication ? "communication" : plans.empty() ? "removed" : "timed";
     for (const auto& plan : plans) {
-      t.kernels.push_back(gpu.run(plan, trace, trace_process, timeline_us));
+      const auto key = std::make_pair(kernels::timing_fingerprint(plan), device_key);
+      auto hit = memo.find(key);
+      if (trace == nullptr && hit != memo.end()) {
+        t.kernels.push_back(hit->second);
+        t.kernels.back().name = plan.name;
+      } else {
+        t.kernels.push_back(gpu.run(plan, trace, trace_process, timeline_us));
+        memo[key] = t.kernels.back();
+      }
       timeline_us += t.kernels.back().time_us;
     }
     out.operators.push_back(std::move(t));
