@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# codesim gemm / run / validate as a user scripts them: JSON results that add up (throughput
+# from time, operators from kernels, the run total from operators), Chrome traces, determinism,
+# agreement with the published H800 DeepGEMM timings, and bad input (exit status 2, the value
+# named, nothing written). The published-data check needs ../shared/reference/h800 (second
+# argument or $CODESIM_PUBLISHED_H800); without it every other check still runs and the
+# script exits 77 (skipped) if they all pass.
+codesim=$1
+here=$(dirname "$0")
+published=${CODESIM_PUBLISHED_H800:-${2:-$here/../../../shared/reference/h800}}
+source "$here/contract_helpers.sh"
+
+# check_json NAME FILE PYTHON: runs PYTHON with d = the parsed FILE; every check(cond, msg)
+# it calls counts as one pass or failure. A file that is not JSON, or code that raises, fails.
+check_json() {
+  local name=$1 file=$2 code=$3 line
+  while IFS= read -r line; do
+    case "$line" in
+      PASS) ok ;;
+      *) fail "$name: $line" ;;
+    esac
+  done < <(python3 - "$file" "$code" 2>&1 <<'EOF'
+import json, sys
+def check(cond, msg):
+    print("PASS" if cond else msg, flush=True)
+def close(a, b, rel):
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+try:
+    with open(sys.argv[1]) as f:
+        d = json.load(f)
+except Exception as e:
+    print(f"{sys.argv[1]} is not valid JSON: {e}")
+    sys.exit(0)
+try:
+    exec(sys.argv[2])
+except Exception as e:
+    print(f"check raised {type(e).__name__}: {e}")
+EOF
+)
+}
+
+M=4096 N=7168 K=16384
+shape=(--m $M --n $N --k $K)
+
+# 1. One dense GEMM: throughput figures follow from the time.
+if "$codesim" gemm --device h800 "${shape[@]}" --json >"$tmp/gemm.json" 2>"$tmp/err"; then ok; else
+  fail "gemm --json exit $? ($(cat "$tmp/err"))"; fi
+check_json gemm "$tmp/gemm.json" "
+M, N, K = $M, $N, $K
+t = d['time_us']
+check(t > 0, f'time_us {t} not > 0')
+check(d['shape']['m'] == M and d['shape']['n'] == N and d['shape']['k'] == K, f'shape {d[\"shape\"]}')
+check(d['proposal'] == 'baseline', f'proposal {d[\"proposal\"]}')
+check(close(d['tflops'], 2 * M * N * K / t / 1e6, 1e-3), f'tflops {d[\"tflops\"]} != 2MNK/time = {2*M*N*K/t/1e6}')
+gbps = (M * K + K * N + 2 * M * N) / t / 1e3
+check(close(d['gbps'], gbps, 1e-3), f'gbps {d[\"gbps\"]} != (MK+KN+2MN)/time = {gbps}')
+check(close(d['kernel']['time_us'], t, 1e-9), f'kernel time {d[\"kernel\"][\"time_us\"]} != time_us {t}')
+"
+
+# 7. Determinism: the same command twice gives the same bytes.
+"$codesim" gemm --device h800 "${shape[@]}" --json >"$tmp/gemm2.json" 2>/dev/null
+cmp -s "$tmp/gemm.json" "$tmp/gemm2.json" && ok || fail "two identical gemm --json runs differ"
+
+# 4. Chrome trace: one kernel slice and its tiles, inside the kernel's time.
+"$codesim" gemm "${shape[@]}" --trace "$tmp/trace.json" >/dev/null 2>"$tmp/err" && ok ||
+  fail "gemm --trace exit ($(cat "$tmp/err"))"
+check_json trace "$tmp/trace.json" "
+t = json.load(open('$tmp/gemm.json'))['time_us']
+ev = d['traceEvents']
+kernels = [e for e in ev if e.get('ph') == 'X' and e.get('cat') == 'kernel']
+tiles = [e for e in ev if e.get('ph') == 'X' and e.get('cat') == 'tile']
+check(len(kernels) >= 1, 'no ph X / cat kernel event')
+check(len(tiles) >= 1, 'no ph X / cat tile events')
+if kernels:
+    check(abs(kernels[0]['dur'] - t) <= 0.01, f'kernel slice {kernels[0][\"dur\"]} us, result says {t}')
+if tiles:
+    end = max(e['ts'] + e['dur'] for e in tiles)
+    check(min(e['ts'] for e in tiles) >= 0 and end <= t + 0.01, f'tiles span to {end} us, kernel lasts {t}')
+"
+
+# 2. Impossible shapes and unknown names: exit 2, the value named, no trace written.
+expect_error k-not-128 '' "k = 100" "$codesim" gemm --m $M --n $N --k 100 --trace "$tmp/never.json"
+expect_error n-not-8 '' "n = 100" "$codesim" gemm --m $M --n 100 --k $K
+expect_error groups-without-layout '' "--groups 4 needs --layout" "$codesim" gemm "${shape[@]}" --groups 4
+expect_error contiguous-m '' "m = 100" "$codesim" gemm --m 100 --n $N --k $K --groups 4 --layout contiguous
+expect_error too-many-sms '' "500" "$codesim" gemm "${shape[@]}" --sms 500
+expect_error unknown-proposal '' "'nope'" "$codesim" gemm "${shape[@]}" --proposal nope
+expect_error unknown-device '' "'h900'" "$codesim" gemm "${shape[@]}" --device h900 --trace "$tmp/never.json"
+
+# 3. Bad device files: the file, the field path and the value named; no trace written.
+python3 - "$here/../../data/devices/h800.json" "$tmp" <<'EOF'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+d = json.load(open(src)); d['hbm']['bandwidth_gbps'] = -1
+json.dump(d, open(f'{out}/bad.json', 'w'), indent=2)
+d = json.load(open(src)); d['hbm']['bandwith_gbps'] = 3000
+json.dump(d, open(f'{out}/extra.json', 'w'), indent=2)
+EOF
+expect_error negative-bandwidth '' "bad.json: field /hbm/bandwidth_gbps = -1" \
+  "$codesim" gemm --device "$tmp/bad.json" "${shape[@]}" --trace "$tmp/never.json"
+expect_error unknown-device-field '' "extra.json: field /hbm/bandwith_gbps = 3000: unknown field" \
+  "$codesim" gemm --device "$tmp/extra.json" "${shape[@]}" --json --trace "$tmp/never.json"
+[ -e "$tmp/never.json" ] && fail "--trace wrote a file despite an error" || ok
+
+# 6. A MoE layer on one GPU: totals add up, and group scaling saves time.
+if "$codesim" run --workload decode-ep144 --proposal tc-group-scaling --json >"$tmp/run.json" 2>"$tmp/err"; then ok; else
+  fail "run --json exit ($(cat "$tmp/err"))"; fi
+check_json run "$tmp/run.json" "
+runs = d['runs']
+check(len(runs) == 2, f'{len(runs)} runs, want 2')
+check(runs[0]['proposal'] == 'baseline', f'runs[0] is {runs[0][\"proposal\"]}')
+p = runs[1]['proposal']
+check(p == 'tc-group-scaling' or p.startswith('tc-group-scaling:'), f'runs[1] is {p}')
+for r in runs:
+    ops = r['operators']
+    s = sum(o['time_us'] for o in ops)
+    check(close(r['total_us'], s, 1e-6), f'{r[\"proposal\"]}: total_us {r[\"total_us\"]} != operator sum {s}')
+    timed = [o for o in ops if o['status'] == 'timed']
+    check(len(timed) >= 1, f'{r[\"proposal\"]}: no timed operators')
+    for o in timed:
+        ks = sum(k['time_us'] for k in o['kernels'])
+        check(len(o['kernels']) >= 1 and close(o['time_us'], ks, 1e-6),
+              f'{r[\"proposal\"]}/{o[\"name\"]}: time_us {o[\"time_us\"]} != kernel sum {ks}')
+check(runs[1]['total_us'] < runs[0]['total_us'],
+      f'tc-group-scaling total {runs[1][\"total_us\"]} not below baseline {runs[0][\"total_us\"]}')
+"
+"$codesim" run --workload decode-ep144 --proposal tc-group-scaling --json >"$tmp/run2.json" 2>/dev/null
+cmp -s "$tmp/run.json" "$tmp/run2.json" && ok || fail "two identical run --json runs differ"
+expect_error bad-gpu '' "--gpu 9999" "$codesim" run --workload decode-ep144 --gpu 9999 --trace "$tmp/never.json"
+[ -e "$tmp/never.json" ] && fail "run --trace wrote a file despite an error" || ok
+
+# 5. Published DeepGEMM dense timings on the H800.
+skipped=0
+if [ -f "$published/deepgemm_dense_fp8_gemm.csv" ]; then
+  if "$codesim" validate --published "$published" --json >"$tmp/validate.json" 2>"$tmp/err"; then ok; else
+    fail "validate --json exit ($(cat "$tmp/err"))"; fi
+  check_json validate "$tmp/validate.json" "
+dense = d['dense']
+rows = dense['rows']
+check(len(rows) == 18, f'{len(rows)} dense rows, want 18')
+check(dense['mape_percent'] <= 5, f'dense MAPE {dense[\"mape_percent\"]}% > 5%')
+check(dense['max_abs_error_percent'] <= 15, f'dense max error {dense[\"max_abs_error_percent\"]}% > 15%')
+errs = [abs(r['error_percent']) for r in rows]
+if errs:
+    check(close(dense['mape_percent'], sum(errs) / len(errs), 1e-9), 'mape_percent is not the mean of |error_percent|')
+    check(close(dense['max_abs_error_percent'], max(errs), 1e-9), 'max_abs_error_percent is not the max of |error_percent|')
+for r in rows:
+    e = (r['predicted_us'] - r['measured_us']) / r['measured_us'] * 100
+    check(abs(e - r['error_percent']) <= 1e-6, f'row {r[\"m\"]}x{r[\"n\"]}x{r[\"k\"]}: error_percent {r[\"error_percent\"]} != {e}')
+"
+else
+  echo "SKIP: published H800 data not found at $published (set CODESIM_PUBLISHED_H800)"
+  skipped=1
+fi
+
+finish || exit 1
+[ "$skipped" -eq 0 ] || exit 77

@@ -1,0 +1,163 @@
+// Tile and wave arithmetic of the FP8 GEMM lowering, against cases computed by hand.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "emulator/kernels/elementwise_kernels.hpp"
+#include "emulator/kernels/gemm_kernel.hpp"
+
+namespace k = codesim::kernels;
+
+namespace {
+constexpr int kSms = 132;
+constexpr int kSmem = 232448;  // H800 opt-in shared memory per block
+
+k::GemmShape dense(std::int64_t m, std::int64_t n, std::int64_t kk) { return {{m}, n, kk, k::GemmLayout::kDense}; }
+}  // namespace
+
+TEST(GemmTiling, TileCountsAreBlocksOfMTimesBlocksOfN) {
+  EXPECT_EQ(k::gemm_tile_count(dense(4096, 7168, 16384), 128, 160), 32 * 45);  // 7168/160 = 44.8 -> 45
+  EXPECT_EQ(k::gemm_tile_count(dense(64, 2112, 7168), 64, 16), 132);
+  // Grouped: each group's rows are blocked separately.
+  const k::GemmShape g{{256, 100, 0, 129}, 4096, 7168, k::GemmLayout::kMasked};
+  EXPECT_EQ(k::gemm_tile_count(g, 128, 128), (2 + 1 + 0 + 2) * 32);
+}
+
+// M=4096, N=2112: BLOCK_M=128 with BLOCK_N=144 gives 32 x 15 = 480 tiles, 4 waves with 84 CTAs in
+// the last; BLOCK_N=160 also needs 4 waves but fills only 52; no candidate reaches 3 waves
+// (that needs at most 12 column blocks, BLOCK_N >= 176). Stages: per stage 128*128 + 144*128 +
+// 128*4 + 16 = 35,344 B, fixed 128*144*2 + 56*4*2 = 37,312 B: 5 stages use 214,032 B, 6 would
+// need 249,376 B. Multicast: 2112 is not a multiple of 2*144, 4096 is of 2*128: B is shared.
+TEST(GemmTiling, DenseM4096N2112ByHand) {
+  const auto t = k::choose_gemm_tiling(dense(4096, 2112, 7168), kSms, kSmem);
+  EXPECT_EQ(t.block_m, 128);
+  EXPECT_EQ(t.block_n, 144);
+  EXPECT_EQ(t.tiles, 480);
+  EXPECT_EQ(t.waves, 4);
+  EXPECT_EQ(t.stages, 5);
+  EXPECT_EQ(t.smem_bytes, 214032U);
+  EXPECT_EQ(t.multicast, 2);
+  EXPECT_FALSE(t.multicast_on_a);
+  EXPECT_EQ(t.ctas, 120);  // 480 tiles in 4 waves need only 120 CTAs
+}
+
+// M=4096, N=7168: BLOCK_N=160 gives 45 column blocks, 1440 tiles, 11 waves (10.9).
+TEST(GemmTiling, DenseM4096N7168ByHand) {
+  const auto t = k::choose_gemm_tiling(dense(4096, 7168, 16384), kSms, kSmem);
+  EXPECT_EQ(t.block_m, 128);
+  EXPECT_EQ(t.block_n, 160);
+  EXPECT_EQ(t.tiles, 1440);
+  EXPECT_EQ(t.waves, 11);
+  EXPECT_EQ(t.ctas, 132);
+}
+
+// M=64 never uses 128-row blocks; N=2112 in 16-column blocks is exactly one wave of 132.
+TEST(GemmTiling, SmallMOneFullWave) {
+  const auto t = k::choose_gemm_tiling(dense(64, 2112, 7168), kSms, kSmem);
+  EXPECT_EQ(t.block_m, 64);
+  EXPECT_EQ(t.block_n, 16);
+  EXPECT_EQ(t.waves, 1);
+  EXPECT_EQ(t.ctas, 132);
+  EXPECT_EQ(t.stages, 8);
+  EXPECT_EQ(t.multicast, 1);  // M < 512
+}
+
+// M=128, N=2112: (64, 32) and (128, 16) both give 132 tiles; the wider BLOCK_N wins.
+TEST(GemmTiling, TieBrokenTowardWiderBlockN) {
+  const auto t = k::choose_gemm_tiling(dense(128, 2112, 7168), kSms, kSmem);
+  EXPECT_EQ(t.block_m, 64);
+  EXPECT_EQ(t.block_n, 32);
+}
+
+TEST(GemmTiling, FewerSmsMeanMoreWaves) {
+  const auto all = k::choose_gemm_tiling(dense(4096, 7168, 2048), kSms, kSmem);
+  const auto fewer = k::choose_gemm_tiling(dense(4096, 7168, 2048), 112, kSmem);  // 20 SMs for communication
+  EXPECT_EQ(all.waves, 11);
+  EXPECT_EQ(fewer.block_n, 160);
+  EXPECT_EQ(fewer.waves, 13);  // 1440 / 112 = 12.9
+  EXPECT_LE(fewer.ctas, 112);
+}
+
+TEST(GemmLowering, PlanCarriesEveryTileAndCountsLikeDeepGemm) {
+  const auto s = dense(4096, 7168, 16384);
+  const auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+  const auto plan = k::lower_fp8_gemm("g", s, t, {});
+  ASSERT_EQ(plan.tiles.size(), 1440U);
+  EXPECT_DOUBLE_EQ(plan.useful_flops, 2.0 * 4096 * 7168 * 16384);
+  EXPECT_DOUBLE_EQ(plan.nominal_bytes, 4096.0 * 16384 + 16384.0 * 7168 + 2.0 * 4096 * 7168);
+  // Every output element is stored exactly once, in BF16.
+  std::uint64_t stored = 0;
+  for (const auto& tile : plan.tiles) stored += tile.store_bytes;
+  EXPECT_EQ(stored, 2ULL * 4096 * 7168);
+  // 128 iterations of K; the last column block holds 7168 - 44*160 = 128 columns.
+  EXPECT_EQ(plan.tiles[0].iterations, 128U);
+  std::uint32_t narrow = 0;
+  for (const auto& tile : plan.tiles)
+    if (tile.in[1].bytes == 128U * 128 + 4) ++narrow;
+  EXPECT_EQ(narrow, 32U);
+  // Promotion: one FFMA per accumulator element per K block; none with the scales in the MMA.
+  EXPECT_DOUBLE_EQ(plan.tiles[0].cuda_ops, 128.0 * 160);
+  k::LoweringFeatures no_promotion;
+  no_promotion.promotion_on_cuda_cores = false;
+  EXPECT_DOUBLE_EQ(k::lower_fp8_gemm("g", s, t, no_promotion).tiles[0].cuda_ops, 0.0);
+}
+
+TEST(GemmLowering, MaskedGroupsComputeOnlyTheirRows) {
+  const k::GemmShape s{{256, 0, 1}, 4096, 7168, k::GemmLayout::kMasked};
+  const auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+  const auto plan = k::lower_fp8_gemm("masked", s, t, {});
+  std::uint64_t stored = 0;
+  for (const auto& tile : plan.tiles) stored += tile.store_bytes;
+  EXPECT_EQ(stored, 2ULL * 257 * 4096);
+  EXPECT_DOUBLE_EQ(plan.useful_flops, 2.0 * 257 * 4096 * 7168);
+}
+
+TEST(GemmLowering, ImpossibleShapesAreRejectedWithTheirValue) {
+  auto message = [](const k::GemmShape& s) {
+    try {
+      (void)k::choose_gemm_tiling(s, kSms, kSmem);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(dense(128, 4096, 100)).find("k = 100"), std::string::npos);
+  EXPECT_NE(message(dense(0, 4096, 128)).find("m = 0"), std::string::npos);
+  EXPECT_NE(message(dense(128, 100, 128)).find("n = 100"), std::string::npos);
+  EXPECT_NE(message({{100}, 4096, 128, k::GemmLayout::kContiguous}).find("m = 100"), std::string::npos);
+  EXPECT_NE(message({{0, 0}, 4096, 128, k::GemmLayout::kMasked}).find("every group is empty"), std::string::npos);
+}
+
+TEST(ElementwiseLowering, QuantizeMovesTheBytesOfItsFormats) {
+  const auto plan = k::lower_elementwise("q", k::ElementwiseOp::kQuantize, {4096, 7168}, kSms, {});
+  // BF16 in (2 B), E4M3 out (1 B) plus one FP32 scale per 128 elements.
+  EXPECT_DOUBLE_EQ(plan.nominal_bytes, 4096.0 * 7168 * (2 + 1 + 4.0 / 128));
+  double loaded = 0;
+  std::uint64_t stored = 0;
+  for (const auto& t : plan.tiles) {
+    loaded += double(t.in[0].bytes) * t.iterations;
+    stored += t.store_bytes;
+  }
+  EXPECT_DOUBLE_EQ(loaded, 4096.0 * 7168 * 2);
+  EXPECT_EQ(stored, static_cast<std::uint64_t>(4096.0 * 7168 * (1 + 4.0 / 128)));
+  k::LoweringFeatures near_memory;
+  near_memory.bf16_crosses_hbm_for_cast = false;
+  EXPECT_DOUBLE_EQ(k::lower_elementwise("q", k::ElementwiseOp::kQuantize, {4096, 7168}, kSms, near_memory)
+                       .tiles[0]
+                       .in[0]
+                       .hbm_bytes_factor,
+                   0.5);
+  EXPECT_THROW((void)k::lower_elementwise("q", k::ElementwiseOp::kQuantize, {4096, 100}, kSms, {}),
+               std::invalid_argument);
+}
+
+TEST(KernelPlan, FingerprintSeesTimingChangesNotNames) {
+  const auto s = dense(256, 4096, 7168);
+  const auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+  const auto a = k::lower_fp8_gemm("a", s, t, {});
+  const auto b = k::lower_fp8_gemm("b", s, t, {});
+  k::LoweringFeatures f;
+  f.promotion_on_cuda_cores = false;
+  EXPECT_EQ(k::timing_fingerprint(a), k::timing_fingerprint(b));
+  EXPECT_NE(k::timing_fingerprint(a), k::timing_fingerprint(k::lower_fp8_gemm("a", s, t, f)));
+}
