@@ -249,12 +249,13 @@ void run_workload(const RunOptions& o) {
     throw InputError(e.what());
   }
   sim::ChromeTrace trace;
+  sim::KernelResultCache cache;
   std::vector<sim::ExpertComputation> runs;
   for (std::size_t c = 0; c < columns.size(); ++c) {
     auto features = features_of(columns[c]);
     try {
       runs.push_back(sim::simulate_expert_computation(device, operators, features, o.trace.empty() ? nullptr : &trace,
-                                                      static_cast<int>(c)));
+                                                      static_cast<int>(c), &cache));
     } catch (const std::invalid_argument& e) {
       throw InputError(e.what());
     }

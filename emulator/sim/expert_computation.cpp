@@ -92,15 +92,11 @@ std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op, c
 ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
                                               const std::vector<workloads::Operator>& operators,
                                               const kernels::LoweringFeatures& features, ChromeTrace* trace,
-                                              int trace_process) {
+                                              int trace_process, KernelResultCache* cache) {
   const int sms = compute_sms(device, features, 0);
   auto& gpu = hw::Gpu::instance(device);
   ExpertComputation out;
   double timeline_us = 0.0;
-  // Proposals often leave a kernel unchanged; an identical plan on the same device gives the
-  // same result, so it is simulated once per device configuration (not when tracing, where
-  // every kernel's tiles are drawn).
-  static std::map<std::pair<std::uint64_t, std::string>, hw::KernelRun> memo;
   const std::string device_key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", device.file.string(), device.name,
                                              device.efficiency.tensor_efficiency, device.efficiency.hbm_efficiency,
                                              device.efficiency.l2_efficiency, device.efficiency.launch_overhead_us,
@@ -114,13 +110,14 @@ ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
     t.status = communication ? "communication" : plans.empty() ? "removed" : "timed";
     for (const auto& plan : plans) {
       const auto key = std::make_pair(kernels::timing_fingerprint(plan), device_key);
-      auto hit = memo.find(key);
-      if (trace == nullptr && hit != memo.end()) {
+      const bool use_cache = cache != nullptr && trace == nullptr;
+      const auto hit = use_cache ? cache->find(key) : KernelResultCache::iterator{};
+      if (use_cache && hit != cache->end()) {
         t.kernels.push_back(hit->second);
         t.kernels.back().name = plan.name;
       } else {
         t.kernels.push_back(gpu.run(plan, trace, trace_process, timeline_us));
-        memo[key] = t.kernels.back();
+        if (use_cache) (*cache)[key] = t.kernels.back();
       }
       timeline_us += t.kernels.back().time_us;
     }

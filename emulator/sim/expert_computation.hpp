@@ -3,7 +3,10 @@
 // workloads layer lists for it), lowered under a set of proposal features and run kernel
 // after kernel on the modelled GPU. Communication operators (dispatch, combine) belong to
 // the network model and are listed but not timed here.
+#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emulator/hw/device_config.hpp"
@@ -34,10 +37,17 @@ struct ExpertComputation {
                                                               const kernels::LoweringFeatures& features, int sms,
                                                               int shared_memory_per_block);
 
-/// Runs the operators in order. Kernel events go to `trace` as process `trace_process`.
+/// Results of kernels already simulated, by plan fingerprint and device parameters: proposals
+/// often leave a kernel unchanged, and an identical plan on the same device gives the same
+/// result. Share one across the proposals of a comparison.
+using KernelResultCache = std::map<std::pair<std::uint64_t, std::string>, hw::KernelRun>;
+
+/// Runs the operators in order. Kernel events go to `trace` as process `trace_process` (the
+/// cache is then not used: every kernel's tiles are drawn).
 [[nodiscard]] ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
                                                             const std::vector<workloads::Operator>& operators,
                                                             const kernels::LoweringFeatures& features,
-                                                            ChromeTrace* trace = nullptr, int trace_process = 0);
+                                                            ChromeTrace* trace = nullptr, int trace_process = 0,
+                                                            KernelResultCache* cache = nullptr);
 
 }  // namespace codesim::sim
