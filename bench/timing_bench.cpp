@@ -13,17 +13,22 @@ namespace {
 
 namespace wl = codesim::workloads;
 
-std::vector<wl::Operator> operators_of(const std::string& scenario_name) {
+struct GpuWork {
+  std::vector<wl::Operator> operators;
+  int comm_sms = 0;
+};
+
+GpuWork work_of(const std::string& scenario_name) {
   const auto s = wl::load_scenario(scenario_name);
   const auto m = wl::load_model(s.model);
   wl::RoutingOptions o;
   o.threads = 1;
-  return wl::build_moe_layer_workload(s, m, o).micro_batches[0].gpus[0].operators;
+  return {wl::build_moe_layer_workload(s, m, o).micro_batches[0].gpus[0].operators, s.comm_sms};
 }
 
 void BM_ExpertComputationAllProposals(benchmark::State& state, const std::string& scenario) {
   const auto device = codesim::hw::load_device("h800");
-  const auto ops = operators_of(scenario);
+  const auto work = work_of(scenario);
   const std::vector<std::string> specs{"baseline",       "tc-full-accum",    "tc-group-scaling",
                                        "tma-fused-cast", "near-memory-cast", "transposed-gemm"};
   for (auto _ : state) {
@@ -32,8 +37,9 @@ void BM_ExpertComputationAllProposals(benchmark::State& state, const std::string
     for (const auto& spec : specs) {
       const auto p = codesim::proposals::ProposalRegistry::instance().parse(spec);
       codesim::kernels::LoweringFeatures f;
+      f.reserved_sms = work.comm_sms;  // as codesim run does
       p.proposal->adjust_lowering(f, p.values);
-      total += codesim::sim::simulate_expert_computation(device, ops, f, nullptr, 0, &cache).total_us();
+      total += codesim::sim::simulate_expert_computation(device, work.operators, f, nullptr, 0, &cache).total_us();
     }
     benchmark::DoNotOptimize(total);
   }

@@ -39,8 +39,9 @@ proposals::ProposalInstance proposal_or_input_error(const std::string& spec) {
   }
 }
 
-kernels::LoweringFeatures features_of(const proposals::ProposalInstance& p) {
-  kernels::LoweringFeatures f;
+/// The proposal's lowering switches on top of `base` (what the scenario itself fixes).
+kernels::LoweringFeatures features_of(const proposals::ProposalInstance& p, kernels::LoweringFeatures base = {}) {
+  kernels::LoweringFeatures f = base;
   p.proposal->adjust_lowering(f, p.values);
   return f;
 }
@@ -93,7 +94,8 @@ void run_gemm(const GemmOptions& o) {
   shape.k = o.k;
   if (o.layout == "contiguous") shape.layout = kernels::GemmLayout::kContiguous;
   else if (o.layout == "masked") shape.layout = kernels::GemmLayout::kMasked;
-  else if (o.groups > 1) throw InputError(fmt::format("--groups {} needs --layout contiguous or masked", o.groups));
+  else if (o.groups > 1)
+    throw InputError(fmt::format("--groups {} needs --layout contiguous or masked (got {})", o.groups, o.layout));
   sim::ChromeTrace trace;
   hw::KernelRun run;
   try {
@@ -231,6 +233,9 @@ void run_workload(const RunOptions& o) {
     if (p != "baseline") columns.push_back(proposal_or_input_error(p));
   std::vector<wl::Operator> operators;
   std::string scenario_name;
+  // The communication kernels hold their SMs while the expert GEMMs run beside them
+  // (DeepSeek overlaps dispatch/combine with computation), so compute gets the rest.
+  kernels::LoweringFeatures scenario_features;
   try {
     const auto scenario = wl::load_scenario(o.workload);
     const auto model = wl::load_model(scenario.model, std::filesystem::path(scenario.file).parent_path());
@@ -245,6 +250,7 @@ void run_workload(const RunOptions& o) {
     const auto workload = wl::build_moe_layer_workload(scenario, model, routing);
     operators = workload.micro_batches[static_cast<std::size_t>(o.micro_batch)].gpus[static_cast<std::size_t>(o.gpu)].operators;
     scenario_name = scenario.name;
+    scenario_features.reserved_sms = scenario.comm_sms;
   } catch (const wl::WorkloadError& e) {
     throw InputError(e.what());
   }
@@ -252,7 +258,7 @@ void run_workload(const RunOptions& o) {
   sim::KernelResultCache cache;
   std::vector<sim::ExpertComputation> runs;
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    auto features = features_of(columns[c]);
+    auto features = features_of(columns[c], scenario_features);
     try {
       runs.push_back(sim::simulate_expert_computation(device, operators, features, o.trace.empty() ? nullptr : &trace,
                                                       static_cast<int>(c), &cache));
@@ -269,7 +275,9 @@ void run_workload(const RunOptions& o) {
     j["schema"] = "codesim.result/1";
     j["source"] = "codesim";
     j["device"] = device.name;
-    j["workload"] = {{"scenario", scenario_name}, {"gpu", o.gpu}, {"micro_batch", o.micro_batch}, {"seed", o.seed}};
+    j["workload"] = {{"scenario", scenario_name}, {"gpu", o.gpu},
+                     {"micro_batch", o.micro_batch}, {"seed", o.seed},
+                     {"compute_sms", device.sms - scenario_features.reserved_sms}};
     j["runs"] = nlohmann::ordered_json::array();
     for (std::size_t c = 0; c < columns.size(); ++c) {
       nlohmann::ordered_json r;
@@ -288,8 +296,10 @@ void run_workload(const RunOptions& o) {
     std::cout << j.dump(2) << "\n";
     return;
   }
-  fmt::print("Expert computation of {} GPU {} (micro-batch {}, seed {}) on {}; time per operator in us\n", scenario_name,
-             o.gpu, o.micro_batch, o.seed, device.name);
+  fmt::print("Expert computation of {} GPU {} (micro-batch {}, seed {}) on {}, {} of {} SMs (the rest run "
+             "communication); time per operator in us\n",
+             scenario_name, o.gpu, o.micro_batch, o.seed, device.name, device.sms - scenario_features.reserved_sms,
+             device.sms);
   fmt::print("{:<34}", "operator");
   for (const auto& c : columns) fmt::print(" {:>16}", c.spec().substr(0, 16));
   fmt::print("\n");

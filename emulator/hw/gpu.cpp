@@ -8,6 +8,15 @@
 
 namespace codesim::hw {
 
+void check_plan_fits(const kernels::KernelPlan& plan, const DeviceConfig& device) {
+  if (plan.ctas > device.sms)
+    throw std::invalid_argument(
+        fmt::format("{}: {} CTAs need more SMs than the device has ({})", plan.name, plan.ctas, device.sms));
+  if (plan.smem_bytes_per_cta > static_cast<std::uint32_t>(device.shared_memory_per_block))
+    throw std::invalid_argument(fmt::format("{}: {} B of shared memory per CTA, the device allows {}", plan.name,
+                                            plan.smem_bytes_per_cta, device.shared_memory_per_block));
+}
+
 Gpu& Gpu::instance(const DeviceConfig& device) {
   static Gpu* gpu = [&] {
     // SystemC prints a banner on stdout when its kernel starts; it would corrupt --json output.
@@ -41,12 +50,7 @@ void Gpu::configure(const DeviceConfig& device) {
 
 KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int trace_process,
                    double trace_offset_us) {
-  if (plan.ctas > device_.sms)
-    throw std::invalid_argument(
-        fmt::format("{}: {} CTAs need more SMs than the device has ({})", plan.name, plan.ctas, device_.sms));
-  if (plan.smem_bytes_per_cta > static_cast<std::uint32_t>(device_.shared_memory_per_block))
-    throw std::invalid_argument(fmt::format("{}: {} B of shared memory per CTA, the device allows {}", plan.name,
-                                            plan.smem_bytes_per_cta, device_.shared_memory_per_block));
+  check_plan_fits(plan, device_);
   KernelRun run;
   run.name = plan.name;
   run.kind = plan.kind;

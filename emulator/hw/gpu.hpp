@@ -48,6 +48,11 @@ struct KernelRun {
   }
 };
 
+/// Throws std::invalid_argument naming the kernel and the value if `plan` needs more SMs or
+/// shared memory per CTA than `device` has. (Checked before any SystemC process runs: an
+/// exception thrown after SystemC has switched coroutine stacks confuses AddressSanitizer.)
+void check_plan_fits(const kernels::KernelPlan& plan, const DeviceConfig& device);
+
 class Gpu : public sc_core::sc_module {
  public:
   /// The process's GPU model, configured for `device`. Throws std::invalid_argument if the
