@@ -63,7 +63,6 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
   double producer = 0.0;  // the TMA engine's next issue time
   double consumer = 0.0;  // when the math warpgroups are next free
   double last_store = 0.0;
-  const kernels::LoadStream store_stream{};
   for (std::size_t t = static_cast<std::size_t>(index_); t < plan.tiles.size(); t += static_cast<std::size_t>(plan.ctas)) {
     const auto& tile = plan.tiles[t];
     const double tile_start = consumer;
@@ -81,7 +80,7 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
       double arrived = issue;
       for (int s = 0; s < tile.streams; ++s) {
         const auto& stream = tile.in[s];
-        arrived = std::max(arrived, transfer(stream, tile.first_block + j, issue, false, stream.bytes));
+        arrived = std::max(arrived, transfer(stream, j, issue, false, stream.bytes));
         activity.loaded_bytes += stream.bytes;
       }
       producer = issue;
@@ -97,10 +96,9 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
     consumer += epilogue_ns;
     activity.cuda_busy_ns += epilogue_ns;
     if (tile.store_bytes > 0) {
-      kernels::LoadStream out = store_stream;
-      out.hbm_bytes_factor = tile.store_hbm_factor;
       catch_up(consumer);
-      last_store = std::max(last_store, transfer(out, 0, consumer, true, static_cast<double>(tile.store_bytes)));
+      last_store = std::max(last_store, transfer(kernels::LoadStream{}, 0, consumer, true,
+                                                 static_cast<double>(tile.store_bytes)));
       activity.stored_bytes += static_cast<double>(tile.store_bytes);
     }
     ++activity.tiles;

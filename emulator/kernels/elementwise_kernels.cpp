@@ -34,11 +34,6 @@ OpCosts costs(ElementwiseOp op) {
 
 }  // namespace
 
-double elementwise_bytes_per_element(ElementwiseOp op) {
-  const auto c = costs(op);
-  return c.in_bytes + c.out_bytes;
-}
-
 KernelPlan lower_elementwise(const std::string& name, ElementwiseOp op, const ElementwiseShape& shape, int sms,
                              const LoweringFeatures& features) {
   if (shape.rows <= 0) throw std::invalid_argument(fmt::format("{}: rows = {} must be positive", name, shape.rows));

@@ -26,9 +26,6 @@ struct ElementwiseShape {
 [[nodiscard]] KernelPlan lower_elementwise(const std::string& name, ElementwiseOp op, const ElementwiseShape& shape,
                                            int sms, const LoweringFeatures& features);
 
-/// Bytes read and written per element of output (the figure a bandwidth counts).
-[[nodiscard]] double elementwise_bytes_per_element(ElementwiseOp op);
-
 /// Attention (or any operator modelled only by its totals): time is the larger of its FLOP at
 /// the BF16 tensor rate and its bytes at the HBM bandwidth.
 [[nodiscard]] KernelPlan lower_roofline(const std::string& name, double flops, double bytes);

@@ -28,7 +28,6 @@ struct GemmShape {
 struct GemmTiling {
   int block_m = 0;
   int block_n = 0;
-  int block_k = 128;
   int stages = 0;
   int multicast = 1;          ///< CTAs sharing one TMA load (1 or 2)
   bool multicast_on_a = true; ///< which operand is multicast

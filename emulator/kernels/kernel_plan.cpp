@@ -41,7 +41,6 @@ std::uint64_t timing_fingerprint(const KernelPlan& p) {
   f.add(p.tiles.size());
   for (const auto& t : p.tiles) {
     f.add(t.iterations);
-    f.add(t.first_block);
     f.add(t.streams);
     for (int s = 0; s < t.streams; ++s) {
       f.add(t.in[s].tensor);
@@ -56,7 +55,6 @@ std::uint64_t timing_fingerprint(const KernelPlan& p) {
     f.add(t.cuda_overlaps_mma);
     f.add(t.epilogue_cuda_ops);
     f.add(t.store_bytes);
-    f.add(t.store_hbm_factor);
   }
   return f.value();
 }

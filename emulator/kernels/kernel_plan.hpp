@@ -23,8 +23,7 @@ struct LoadStream {
 };
 
 struct TileProgram {
-  std::uint32_t iterations = 0;            ///< main-loop iterations (K blocks, or column chunks)
-  std::uint32_t first_block = 0;           ///< column block of iteration 0
+  std::uint32_t iterations = 0;            ///< main-loop iterations (K blocks, or column chunks); iteration j loads column block j
   LoadStream in[2];
   int streams = 0;
   double mma_flops = 0.0;                  ///< per iteration
@@ -33,7 +32,6 @@ struct TileProgram {
   bool cuda_overlaps_mma = false;          ///< two math warpgroups ping-pong: CUDA-core work hides behind MMAs
   double epilogue_cuda_ops = 0.0;          ///< per tile
   std::uint64_t store_bytes = 0;           ///< output bytes written per tile
-  double store_hbm_factor = 1.0;
 };
 
 struct KernelPlan {

@@ -56,7 +56,9 @@ std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op, c
   };
   switch (op.kind) {
     case OperatorKind::kQuantize:
-      // Its FP8 output goes on the wire (dispatch), so a TMA-fused cast cannot replace it.
+      // Its FP8 output goes on the wire (dispatch), so a TMA-fused cast cannot replace it:
+      // separate_quantize_pass (tma-fused-cast) applies only to a quantise that feeds a GEMM,
+      // and today's workloads have none.
       return elementwise(ElementwiseOp::kQuantize);
     case OperatorKind::kSwigluQuantize: return elementwise(ElementwiseOp::kSwigluQuantize);
     case OperatorKind::kSwigluBackward: return elementwise(ElementwiseOp::kSwigluBackward);
