@@ -138,6 +138,8 @@ void run_gemm(const GemmOptions& o) {
 // ------------------------------------------------------------------------------------ validate
 struct ValidateOptions {
   std::string published;
+  std::string reference;
+  bool device_given = false;
   std::string device = "h800";
   bool fit = false;
   bool json = false;
@@ -173,6 +175,12 @@ nlohmann::ordered_json predictions_json(const std::vector<sim::GemmPrediction>& 
 }
 
 void run_validate(const ValidateOptions& o) {
+  if (o.published.empty() == o.reference.empty()) throw InputError("give exactly one of --published and --reference");
+  if (!o.reference.empty()) {
+    if (o.fit) throw InputError("--fit works on --published figures only: calibrate on one set, validate on another");
+    run_validate_reference(o.reference, o.device_given ? o.device : "", o.json);
+    return;
+  }
   auto device = device_or_input_error(o.device);
   const std::filesystem::path dir(o.published);
   const auto dense_file = dir / "deepgemm_dense_fp8_gemm.csv";
@@ -359,12 +367,18 @@ void add_timing_commands(CLI::App& app) {
   {
     auto o = std::make_shared<ValidateOptions>();
     CLI::App* c = app.add_subcommand("validate", "Compares predictions with published or measured GPU results");
-    c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)")
-        ->required();
-    c->add_option("--device", o->device, "device name or file")->capture_default_str();
+    c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)");
+    c->add_option("--reference", o->reference,
+                  "folder of reference_gpu result files (reference_gpu/results/<device>): every measured operator");
+    auto* device = c->add_option("--device", o->device,
+                                 "device name or file (with --reference: default from the GPU named in the files)")
+                       ->capture_default_str();
+    c->callback([o, device] {
+      o->device_given = device->count() > 0;
+      run_validate(*o);
+    });
     c->add_flag("--fit", o->fit, "re-fit the efficiency parameters on the dense rows before predicting");
     c->add_flag("--json", o->json, "JSON output");
-    c->callback([o] { run_validate(*o); });
   }
 }
 

@@ -1,0 +1,214 @@
+#include "emulator/reference/reference_validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "emulator/io/json_fields.hpp"
+#include "emulator/sim/expert_computation.hpp"
+#include "workloads/moe_layer/moe_layer_workload.hpp"
+
+namespace codesim::emulator_reference {
+namespace {
+
+namespace wl = codesim::workloads;
+using nlohmann::json;
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& field, const std::string& what) {
+  throw io::DataFileError(file.string() + ": " + field + ": " + what);
+}
+
+std::int64_t positive(const json& shape, const char* key, const std::filesystem::path& file, const std::string& where) {
+  const auto it = shape.find(key);
+  if (it == shape.end() || !it->is_number_integer() || it->get<std::int64_t>() < 1)
+    fail(file, where + ".shape." + key, it == shape.end() ? "missing" : "'" + it->dump() + "' is not a positive integer");
+  return it->get<std::int64_t>();
+}
+
+std::vector<std::int64_t> rows_list(const json& shape, const std::filesystem::path& file, const std::string& where) {
+  const auto it = shape.find("ms");
+  if (it == shape.end() || !it->is_array() || it->empty()) fail(file, where + ".shape.ms", "missing or empty");
+  std::vector<std::int64_t> ms;
+  for (const auto& v : *it) {
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      fail(file, where + ".shape.ms", "'" + v.dump() + "' is not a non-negative integer");
+    ms.push_back(v.get<std::int64_t>());
+  }
+  return ms;
+}
+
+wl::Operator elementwise(wl::OperatorKind kind, const std::string& name, std::int64_t rows, std::int64_t cols) {
+  wl::Operator op;
+  op.kind = kind;
+  op.name = name;
+  op.rows = rows;
+  op.cols = cols;
+  op.in_format = "bf16";
+  op.out_format = "e4m3";
+  return op;
+}
+
+wl::Operator gemm(const std::string& name, std::vector<std::int64_t> ms, std::int64_t n, std::int64_t k,
+                  const std::string& layout) {
+  wl::Operator op;
+  op.kind = layout == "dense" ? wl::OperatorKind::kGemm : wl::OperatorKind::kGroupedGemm;
+  op.name = name;
+  op.m = std::move(ms);
+  op.n = n;
+  op.k = {k};
+  op.layout = layout;
+  op.a_scaling = "1x128";
+  op.b_scaling = "128x128";
+  op.in_format = "e4m3";
+  op.out_format = "bf16";
+  return op;
+}
+
+std::string join(const std::vector<std::int64_t>& v) {
+  if (v.size() > 4) {
+    const auto total = std::accumulate(v.begin(), v.end(), std::int64_t{0});
+    return std::to_string(v.size()) + " groups, " + std::to_string(total) + " rows";
+  }
+  std::string s;
+  for (const auto x : v) {
+    if (!s.empty()) s += ';';
+    s += std::to_string(x);
+  }
+  return s;
+}
+
+/// The operators a measured result ran, as the timing model lowers them, and the shape in
+/// words; an empty list means the model does not predict this operator.
+std::vector<wl::Operator> operators_of(const json& r, const std::filesystem::path& file, const std::string& where,
+                                       std::string& shape_text, std::string& skip_reason) {
+  const std::string op = r.value("operator", "");
+  const json shape = r.value("shape", json::object());
+  if (op == "fp8_gemm") {
+    const auto m = positive(shape, "m", file, where), n = positive(shape, "n", file, where),
+               k = positive(shape, "k", file, where);
+    shape_text = std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
+    return {gemm(op, {m}, n, k, "dense")};
+  }
+  if (op == "fp8_gemm_grouped") {
+    const auto ms = rows_list(shape, file, where);
+    const auto n = positive(shape, "n", file, where), k = positive(shape, "k", file, where);
+    const std::string layout = shape.value("layout", "");
+    if (layout != "contiguous" && layout != "masked")
+      fail(file, where + ".shape.layout", "'" + layout + "' is not contiguous or masked");
+    shape_text = layout + " " + join(ms) + " x" + std::to_string(n) + "x" + std::to_string(k);
+    return {gemm(op, ms, n, k, layout)};
+  }
+  if (op == "quantize_1x128" || op == "swiglu_quantize") {
+    const auto t = positive(shape, "tokens", file, where);
+    const auto c = positive(shape, op == "quantize_1x128" ? "hidden" : "intermediate", file, where);
+    shape_text = std::to_string(t) + "x" + std::to_string(c);
+    return {elementwise(op == "quantize_1x128" ? wl::OperatorKind::kQuantize : wl::OperatorKind::kSwigluQuantize, op,
+                        t, c)};
+  }
+  if (op == "moe_expert") {
+    const auto ms = rows_list(shape, file, where);
+    const auto h = positive(shape, "hidden", file, where), i = positive(shape, "intermediate", file, where);
+    const auto tokens = std::accumulate(ms.begin(), ms.end(), std::int64_t{0});
+    shape_text = shape.value("name", std::string("moe")) + " (" + join(ms) + ")";
+    // As the benchmark runs it: the received tokens quantised, then the grouped GEMMs back to back.
+    return {elementwise(wl::OperatorKind::kQuantize, "quantize", tokens, h), gemm("gate_up", ms, 2 * i, h, "contiguous"),
+            elementwise(wl::OperatorKind::kSwigluQuantize, "swiglu_quantize", tokens, i),
+            gemm("down", ms, h, i, "contiguous")};
+  }
+  skip_reason = op == "copy_d2d" ? "a bandwidth reference, not an emulator operator"
+                                 : "not a timed operator the model predicts";
+  return {};
+}
+
+json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw io::DataFileError(file.string() + ": cannot open");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw io::DataFileError(file.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+std::vector<std::filesystem::path> result_files(const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir)) throw io::DataFileError(dir.string() + ": not a folder");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+double ReferenceValidation::mape_percent() const {
+  if (rows.empty()) return 0;
+  double s = 0;
+  for (const auto& r : rows) s += std::fabs(r.error_percent());
+  return s / static_cast<double>(rows.size());
+}
+
+double ReferenceValidation::max_abs_error_percent() const {
+  double m = 0;
+  for (const auto& r : rows) m = std::max(m, std::fabs(r.error_percent()));
+  return m;
+}
+
+std::optional<std::string> device_for_gpu_name(const std::string& gpu_name) {
+  if (gpu_name.find("H100") != std::string::npos) return "h100-sxm";
+  if (gpu_name.find("H200") != std::string::npos) return "h200";
+  if (gpu_name.find("H800") != std::string::npos) return "h800";
+  return std::nullopt;
+}
+
+std::string measured_device_name(const std::filesystem::path& dir) {
+  for (const auto& file : result_files(dir)) {
+    const json doc = read_json(file);
+    if (doc.value("schema", "") == "codesim.result/1" && doc.contains("device") && doc["device"].is_string())
+      return doc["device"].get<std::string>();
+  }
+  throw io::DataFileError(dir.string() + ": no codesim.result/1 file with a device name");
+}
+
+ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, const std::filesystem::path& dir) {
+  ReferenceValidation v;
+  sim::KernelResultCache cache;
+  const auto files = result_files(dir);
+  for (const auto& file : files) {
+    const json doc = read_json(file);
+    const std::string rel = std::filesystem::relative(file, dir).string();
+    if (doc.value("schema", "") != "codesim.result/1") fail(file, "schema", "'" + doc.value("schema", "") + "' is not codesim.result/1");
+    if (!doc.contains("results") || !doc["results"].is_array()) fail(file, "results", "missing or not an array");
+    if (v.measured_device.empty()) v.measured_device = doc.value("device", "");
+    if (doc.contains("device_info") && doc["device_info"].value("sm_count", device.sms) != device.sms)
+      v.warnings.push_back(rel + ": measured on " + std::to_string(doc["device_info"].value("sm_count", 0)) +
+                           " SMs, the device file " + device.name + " has " + std::to_string(device.sms));
+    const auto& results = doc["results"];
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const json& r = results[i];
+      const std::string where = "results[" + std::to_string(i) + "]";
+      const std::string op = r.value("operator", "");
+      if (op.empty()) fail(file, where + ".operator", "missing");
+      if (r.value("status", std::string("ok")) != "ok") {
+        v.skipped.push_back({rel, op, "status " + r.value("status", std::string())});
+        continue;
+      }
+      std::string shape_text, skip_reason;
+      const auto ops = operators_of(r, file, where, shape_text, skip_reason);
+      if (ops.empty()) {
+        v.skipped.push_back({rel, op, skip_reason});
+        continue;
+      }
+      const auto t = r.find("time_us");
+      if (t == r.end() || !t->is_number() || !(t->get<double>() > 0))
+        fail(file, where + ".time_us", t == r.end() ? "missing" : "'" + t->dump() + "' is not a positive number");
+      const auto run = sim::simulate_expert_computation(device, ops, kernels::LoweringFeatures{}, nullptr, 0, &cache);
+      v.rows.push_back({rel, op, shape_text, t->get<double>(), run.total_us()});
+    }
+  }
+  return v;
+}
+
+}  // namespace codesim::emulator_reference
