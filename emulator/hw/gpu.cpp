@@ -34,7 +34,7 @@ Gpu::Gpu(sc_core::sc_module_name name, const DeviceConfig& device)
   l2_.hbm_side.bind(hbm_.l2_side);
   launch_.activity.resize(static_cast<std::size_t>(device.sms));
   for (int i = 0; i < device.sms; ++i) {
-    sms_.push_back(std::make_unique<Sm>(fmt::format("sm{}", i).c_str(), i, launch_, start_));
+    sms_.push_back(std::make_unique<Sm>(fmt::format("sm{}", i).c_str(), i, launch_));
     sms_.back()->tma_socket.bind(l2_.sm_side);
   }
 }
@@ -78,7 +78,7 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
     launch_.trace = trace;
     launch_.trace_process = trace_process;
     launch_.trace_offset_us = trace_offset_us + eff.launch_overhead_us;
-    start_.notify(sc_core::SC_ZERO_TIME);
+    for (auto& sm : sms_) sm->kernel_start.notify(sc_core::SC_ZERO_TIME);  // in SM order
     sc_core::sc_start();  // returns when every SM waits for the next kernel
     launch_.plan = nullptr;
     double span_ns = 0.0;

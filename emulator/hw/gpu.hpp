@@ -72,7 +72,6 @@ class Gpu : public sc_core::sc_module {
 
   DeviceConfig device_;
   KernelLaunch launch_;
-  sc_core::sc_event start_;
   HbmController hbm_;
   L2Cache l2_;
   std::vector<std::unique_ptr<Sm>> sms_;

@@ -11,8 +11,8 @@ namespace {
 constexpr double kQuantumNs = 250.0;
 }
 
-Sm::Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch, sc_core::sc_event& start)
-    : sc_module(name), tma_socket("tma_socket"), index_(index), launch_(launch), start_(start) {
+Sm::Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch)
+    : sc_module(name), tma_socket("tma_socket"), index_(index), launch_(launch) {
   payload_.set_extension(&request_);
   payload_.set_data_ptr(nullptr);
   SC_HAS_PROCESS(Sm);
@@ -21,7 +21,7 @@ Sm::Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch, sc_core::s
 
 void Sm::run() {
   for (;;) {
-    wait(start_);
+    wait(kernel_start);
     const auto* plan = launch_.plan;
     if (plan == nullptr || plan->roofline || index_ >= plan->ctas) continue;
     execute(*plan, *launch_.device, launch_.activity[static_cast<std::size_t>(index_)]);

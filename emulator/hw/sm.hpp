@@ -23,7 +23,12 @@ class Sm : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Sm> tma_socket;
 
-  Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch, sc_core::sc_event& start);
+  Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch);
+
+  /// Notified by the Gpu to start a kernel. One event per SM, notified in SM order, so that
+  /// the SMs always resume in index order: with one shared event they would resume in the
+  /// order they finished the previous kernel, and a kernel's timing would depend on history.
+  sc_core::sc_event kernel_start;
 
  private:
   void run();
@@ -34,7 +39,6 @@ class Sm : public sc_core::sc_module {
 
   int index_;
   KernelLaunch& launch_;
-  sc_core::sc_event& start_;
   tlm::tlm_generic_payload payload_;
   ChunkRequest request_;
 };

@@ -122,13 +122,21 @@ TEST(GpuModel, GemmConservesBytesAndRespectsTheComputeBound) {
   EXPECT_LE(gs.time_us, run.time_us);
 }
 
-TEST(GpuModel, DeterministicForTheSameKernelSequence) {
+// A kernel's result must not depend on what ran before it in the process: the SMs finish a
+// kernel in a data-dependent order, and that order must not leak into the next kernel (it
+// did once, through one start event shared by all SMs: up to 0.14% on the published shapes).
+TEST(GpuModel, ResultDoesNotDependOnTheKernelsBefore) {
   const auto d = hw::load_device("h800");
-  const k::GemmShape s{{512}, 4096, 7168, k::GemmLayout::kDense};
+  const k::GemmShape s{{4096}, 24576, 1536, k::GemmLayout::kDense};
+  const k::GemmShape other{{4096}, 32768, 512, k::GemmLayout::kDense};
   const auto a = codesim::sim::simulate_gemm(d, s, {});
   const auto b = codesim::sim::simulate_gemm(d, s, {});
-  EXPECT_NEAR(a.time_us, b.time_us, 1e-3 * a.time_us);
-  EXPECT_DOUBLE_EQ(a.hbm_read_bytes, b.hbm_read_bytes);
+  (void)codesim::sim::simulate_gemm(d, other, {});
+  const auto c = codesim::sim::simulate_gemm(d, s, {});
+  EXPECT_EQ(a.time_us, b.time_us);
+  EXPECT_EQ(a.time_us, c.time_us);
+  EXPECT_EQ(a.hbm_read_bytes, c.hbm_read_bytes);
+  EXPECT_EQ(a.l2_hit_bytes, c.l2_hit_bytes);
 }
 
 TEST(GpuModel, RejectsPlansTheDeviceCannotRun) {
