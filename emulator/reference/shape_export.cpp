@@ -58,7 +58,7 @@ ShapeLists make_shape_lists(const std::filesystem::path& published_dir, const st
       s.n = op->n;
       s.k = op->k.at(0);
       s.ms = op->m;
-      s.source = "codesim workload show " + std::string(scenario) + " --seed " + std::to_string(seed) + " (GPU 0, micro-batch 0)";
+      s.source = "codesim workload show " + std::string(scenario) + " --seed " + std::to_string(seed) + " (GPU 0; micro-batch 0)";
       lists.grouped.push_back(std::move(s));
     }
   }

@@ -103,6 +103,13 @@ std::string joined(const std::vector<std::int64_t>& v) {
   return s;
 }
 
+/// A text field as written: no comma or line break, which would break the plain CSV.
+const std::string& field(const std::string& s, const std::filesystem::path& file) {
+  if (s.find_first_of(",\n\r") != std::string::npos)
+    throw FormatError(file.string() + ": field '" + s + "' holds a comma or line break");
+  return s;
+}
+
 }  // namespace
 
 std::int64_t MoeCase::tokens() const { return std::accumulate(ms.begin(), ms.end(), std::int64_t{0}); }
@@ -154,22 +161,22 @@ std::vector<MoeCase> read_moe_cases(const std::filesystem::path& file) {
 void write_dense_gemm_shapes(const std::filesystem::path& file, const std::vector<DenseGemmShape>& shapes) {
   std::string out = "m,n,k,source\n";
   for (const auto& s : shapes)
-    out += std::to_string(s.m) + "," + std::to_string(s.n) + "," + std::to_string(s.k) + "," + s.source + "\n";
+    out += std::to_string(s.m) + "," + std::to_string(s.n) + "," + std::to_string(s.k) + "," + field(s.source, file) + "\n";
   write_file_atomically(file, out);
 }
 
 void write_grouped_gemm_shapes(const std::filesystem::path& file, const std::vector<GroupedGemmShape>& shapes) {
   std::string out = "name,layout,n,k,ms,source\n";
   for (const auto& s : shapes)
-    out += s.name + "," + s.layout + "," + std::to_string(s.n) + "," + std::to_string(s.k) + "," + joined(s.ms) + "," +
-           s.source + "\n";
+    out += field(s.name, file) + "," + field(s.layout, file) + "," + std::to_string(s.n) + "," + std::to_string(s.k) +
+           "," + joined(s.ms) + "," + field(s.source, file) + "\n";
   write_file_atomically(file, out);
 }
 
 void write_moe_cases(const std::filesystem::path& file, const std::vector<MoeCase>& cases) {
   std::string out = "name,scenario,gpu,micro_batch,seed,hidden,intermediate,ms\n";
   for (const auto& c : cases)
-    out += c.name + "," + c.scenario + "," + std::to_string(c.gpu) + "," + std::to_string(c.micro_batch) + "," +
+    out += field(c.name, file) + "," + field(c.scenario, file) + "," + std::to_string(c.gpu) + "," + std::to_string(c.micro_batch) + "," +
            std::to_string(c.seed) + "," + std::to_string(c.hidden) + "," + std::to_string(c.intermediate) + "," +
            joined(c.ms) + "\n";
   write_file_atomically(file, out);
