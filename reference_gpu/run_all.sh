@@ -4,7 +4,7 @@
 #
 #   reference_gpu/run_all.sh [--inputs DIR] [--out DIR]
 #
-#   --inputs DIR  inputs of `codesim numerics inputs` and `codesim numerics gemm-cases`
+#   --inputs DIR  inputs written by `codesim numerics inputs` (dot-product sets and GEMM cases)
 #                 (default reference_gpu/inputs; the probes are skipped when it does not exist)
 #   --out DIR     results folder (default reference_gpu/results/<device>, <device> being the GPU's
 #                 name in lower case with every run of other characters as '-', as
