@@ -97,8 +97,16 @@ sass_summary() {
        f ~ /quantize/ && /STG\.E\.128/ { stg[f]++ }
        END { for (f in ldg) printf "%s: %d LDG.E.128, %d STG.E.128\n", f, ldg[f], stg[f] }' "$results/quant_bench.sass"
 }
+# The probe must run on the tensor cores' own instructions: QGMMA (FP8) and HGMMA (BF16), one
+# kind per N; a probe without them would measure some other path.
+probe_sass_summary() {
+  cuobjdump --dump-sass "$build/wgmma_probe" >"$results/wgmma_probe.sass"
+  grep -oE '(QGMMA|HGMMA)[.A-Z0-9x]*' "$results/wgmma_probe.sass" | sort | uniq -c
+  grep -qE 'QGMMA' "$results/wgmma_probe.sass" && grep -qE 'HGMMA' "$results/wgmma_probe.sass"
+}
 if command -v cuobjdump >/dev/null; then
   run_step "quant_bench SASS" "$results/quant_bench.sass" sass_summary
+  run_step "wgmma_probe SASS" "$results/wgmma_probe.sass" probe_sass_summary
 fi
 
 for p in gemm_bench quant_bench moe_bench; do
@@ -108,6 +116,12 @@ done
 if [[ -d $inputs ]]; then
   for p in wgmma_probe cublaslt_numerics; do
     run_step "$p" "$results/numerics/$p.json" "$build/$p" --inputs "$inputs" --out "$results/numerics"
+  done
+  # Is the fused block 32 products for every N (numerics.md section 9, question 2)? d_n<N>.txt
+  # beside each set's d.txt; `codesim numerics check` compares every d file.
+  for n in 8 128 256; do
+    run_step "wgmma_probe --n $n" "$results/numerics/wgmma_probe_n$n.json" \
+      "$build/wgmma_probe" --n "$n" --inputs "$inputs" --out "$results/numerics"
   done
 else
   echo "run_all.sh: no inputs folder $inputs: wgmma_probe and cublaslt_numerics not run" | tee -a "$log"
