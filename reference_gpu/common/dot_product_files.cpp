@@ -161,15 +161,19 @@ void write_dot_product_set(const std::filesystem::path& dir, const DotProductSet
   write_info_file(dir / "info.txt", info);  // last: a folder with info.txt is complete
 }
 
-std::vector<std::filesystem::path> find_dot_product_sets(const std::filesystem::path& root) {
+std::vector<std::filesystem::path> find_folders_holding(const std::filesystem::path& root, const char* payload) {
   std::vector<std::filesystem::path> dirs;
   if (!std::filesystem::is_directory(root)) throw FormatError(root.string() + ": not a folder");
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (!e.is_regular_file() || e.path().filename() != "info.txt") continue;
-    if (std::filesystem::exists(e.path().parent_path() / "a.txt")) dirs.push_back(e.path().parent_path());
+    if (std::filesystem::exists(e.path().parent_path() / payload)) dirs.push_back(e.path().parent_path());
   }
   std::sort(dirs.begin(), dirs.end());
   return dirs;
+}
+
+std::vector<std::filesystem::path> find_dot_product_sets(const std::filesystem::path& root) {
+  return find_folders_holding(root, "a.txt");
 }
 
 }  // namespace codesim::reference

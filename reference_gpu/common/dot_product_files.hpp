@@ -50,7 +50,10 @@ DotProductSet read_dot_product_set(const std::filesystem::path& dir);
 /// Writes info.txt, a.txt, b.txt and c.txt when the set has one (each file via a temporary and rename).
 void write_dot_product_set(const std::filesystem::path& dir, const DotProductSet& set);
 
-/// The set folders under `root` (every folder holding an info.txt), sorted by path.
+/// The folders under `root` holding info.txt and `payload`, sorted by path (info.txt is
+/// written last, so each is complete). Throws FormatError when `root` is not a folder.
+std::vector<std::filesystem::path> find_folders_holding(const std::filesystem::path& root, const char* payload);
+/// The set folders under `root` (info.txt and a.txt), sorted by path.
 std::vector<std::filesystem::path> find_dot_product_sets(const std::filesystem::path& root);
 
 }  // namespace codesim::reference

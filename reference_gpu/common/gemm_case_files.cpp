@@ -105,14 +105,7 @@ void write_gemm_case(const std::filesystem::path& dir, const GemmCase& c) {
 }
 
 std::vector<std::filesystem::path> find_gemm_cases(const std::filesystem::path& root) {
-  std::vector<std::filesystem::path> dirs;
-  if (!std::filesystem::is_directory(root)) throw FormatError(root.string() + ": not a folder");
-  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file() || e.path().filename() != "info.txt") continue;
-    if (std::filesystem::exists(e.path().parent_path() / "a.bin")) dirs.push_back(e.path().parent_path());
-  }
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
+  return find_folders_holding(root, "a.bin");
 }
 
 }  // namespace codesim::reference

@@ -7,20 +7,12 @@
 #include "emulator/numerics/gemm.hpp"
 #include "emulator/reference/numerics_check.hpp"
 #include "emulator/reference/numerics_input_sets.hpp"
+#include "tests/reference/temp_dir.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
 
-class CheckDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("codesim_check_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
-};
+using CheckDir = codesim::testing::TempDirTest;
 
 // The published H100 outputs are an independent oracle: the emulator must match every row.
 TEST(NumericsCheck, MatchesThePublishedH100VectorsExactly) {

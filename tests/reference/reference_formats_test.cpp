@@ -10,23 +10,14 @@
 #include "reference_gpu/common/gemm_case_files.hpp"
 #include "reference_gpu/common/result_json.hpp"
 #include "reference_gpu/common/shape_lists.hpp"
+#include "tests/reference/temp_dir.hpp"
 
 namespace codesim::reference {
 namespace {
 
-class TempDir : public ::testing::Test {
+class TempDir : public codesim::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("codesim_ref_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-  }
-  std::filesystem::path dir_;
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
 };
 
 using DotProductFiles = TempDir;

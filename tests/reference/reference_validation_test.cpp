@@ -11,23 +11,16 @@
 #include "emulator/reference/shape_export.hpp"
 #include "emulator/sim/gemm_validation.hpp"
 #include "reference_gpu/common/shape_lists.hpp"
+#include "tests/reference/temp_dir.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
 
 const std::filesystem::path kPublished = CODESIM_H800_REFERENCE_DEFAULT;
 
-class ResultDir : public ::testing::Test {
+class ResultDir : public codesim::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("codesim_refval_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::string& name, const nlohmann::json& j) { std::ofstream(dir_ / name) << j.dump(2); }
-  std::filesystem::path dir_;
 };
 
 nlohmann::json header(const std::string& device) {
