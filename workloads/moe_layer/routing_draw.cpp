@@ -13,10 +13,9 @@ void draw_routing_into(RoutingDraw& d, const Gate& gate, const ScoreGenerator& s
   d.experts.resize(static_cast<std::size_t>(tokens) * k);
   auto route_range = [&](std::int64_t begin, std::int64_t end) {
     std::vector<float> logits(static_cast<std::size_t>(routed_experts));
-    std::vector<float> weights(k);
     for (std::int64_t t = begin; t < end; ++t) {
       scores.logits(first_stream + static_cast<std::uint64_t>(t), logits);
-      gate.route(logits, {}, std::span<int>(d.experts).subspan(static_cast<std::size_t>(t) * k, k), weights);
+      gate.route(logits, {}, std::span<int>(d.experts).subspan(static_cast<std::size_t>(t) * k, k), {});
     }
   };
   const std::int64_t n_threads = std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(1, tokens / 1024));

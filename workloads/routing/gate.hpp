@@ -24,7 +24,8 @@ class Gate {
   /// Chooses experts for one token. `logits` has one router logit per routed expert;
   /// `bias` is the per-expert selection bias (same size, may be all zero). Writes the chosen
   /// expert ids to `experts` and their gating weights to `weights` (both of size top-k), in
-  /// descending order of selection score, ties to the lower expert id.
+  /// descending order of selection score, ties to the lower expert id. `weights` may be empty:
+  /// then only the experts are chosen (the same ones), and no weight is computed.
   virtual void route(std::span<const float> logits, std::span<const float> bias, std::span<int> experts,
                      std::span<float> weights) const = 0;
 };

@@ -27,6 +27,7 @@ class SoftmaxTopKGate final : public Gate {
     TopK top(experts.size());
     top.offer_range(keys, 0);
     for (std::size_t j = 0; j < experts.size(); ++j) experts[j] = top.index(j);
+    if (weights.empty()) return;
     float max_logit = logits[0];
     for (const float l : logits) max_logit = std::max(max_logit, l);
     float chosen = 0.0f;

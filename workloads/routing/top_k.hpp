@@ -31,6 +31,7 @@ class TopK {
     for (std::size_t i = 0; i < keys.size(); ++i) offer(keys[i], first_index + static_cast<int>(i));
   }
   [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::size_t capacity() const { return k_; }
   [[nodiscard]] float key(std::size_t j) const { return keys_[j]; }
   [[nodiscard]] int index(std::size_t j) const { return indices_[j]; }
 
