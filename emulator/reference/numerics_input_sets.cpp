@@ -33,7 +33,10 @@ class Draw {
     return z ^ (z >> 31);
   }
   double unit() { return static_cast<double>(next() >> 11) * 0x1p-53; }
-  int integer(int lo, int hi) { return lo + static_cast<int>(next() % static_cast<std::uint64_t>(hi - lo + 1)); }
+  int integer(int lo, int hi) {  // uniform in [lo, hi]
+    if (hi < lo) throw std::logic_error("Draw::integer: empty range");
+    return lo + static_cast<int>(next() % static_cast<std::uint64_t>(hi - lo + 1));
+  }
   bool coin(double p = 0.5) { return unit() < p; }
   double normal() {  // Box-Muller on two open-interval uniforms
     const double u = (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53;
@@ -131,7 +134,8 @@ DotProductSet exponent_gap_set(Draw& d, const std::string& format, std::size_t r
       s.b[i] = d.coin(0.3) ? 0U : representable((1.0 + d.unit()) * std::ldexp(1.0, eb), fmt);
     }
     const int gap = d.integer(0, 40);
-    s.c[r] = d.coin(0.25) ? 0U : accumulator(d, d.coin() ? gap : -gap, d.coin() ? gap : -gap);
+    const int c_exponent = d.coin() ? gap : -gap;  // c far above or far below the products
+    s.c[r] = d.coin(0.25) ? 0U : accumulator(d, c_exponent, c_exponent);
   }
   return s;
 }
