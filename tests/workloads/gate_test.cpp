@@ -110,6 +110,69 @@ TEST(DeepSeekV3Gate, TiesGoToTheLowerExpert) {
   EXPECT_EQ(got.experts, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
 }
 
+// Logits for the shape tests: normal, or rounded to a few values so that equal logits and
+// equal group scores (the tie rule, and the gate's fallbacks for them) come up often.
+std::vector<float> shape_logits(std::mt19937_64& rng, std::size_t n, bool coarse) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> logits(n);
+  for (auto& x : logits) x = coarse ? std::round(normal(rng) * 2.0f) / 2.0f : normal(rng);
+  return logits;
+}
+
+// The DeepSeek-V3 gate has fast paths for its own shape (8 groups of 32, 4 kept, top-8) and
+// for other group shapes; all must give the literal rule's experts, ties included.
+TEST(DeepSeekV3Gate, EveryGroupShapeMatchesTheLiteralRuleTiesIncluded) {
+  struct Shape {
+    int experts, groups, topk_groups, k;
+  };
+  for (const Shape shape : {Shape{256, 8, 4, 8}, Shape{256, 8, 4, 6}, Shape{128, 8, 4, 8}, Shape{64, 4, 2, 4},
+                            Shape{256, 8, 3, 6}, Shape{512, 16, 4, 8}, Shape{256, 8, 2, 8}, Shape{96, 8, 4, 8}}) {
+    auto m = load_model("deepseek-v3");
+    m.routed_experts = shape.experts;
+    m.router.groups = shape.groups;
+    m.router.topk_groups = shape.topk_groups;
+    m.experts_per_token = shape.k;
+    SCOPED_TRACE(std::to_string(shape.experts) + " experts in " + std::to_string(shape.groups) + " groups");
+    std::mt19937_64 rng(static_cast<std::uint64_t>(shape.experts * 31 + shape.k));
+    for (int trial = 0; trial < 3000; ++trial) {
+      const auto logits = shape_logits(rng, static_cast<std::size_t>(shape.experts), trial % 2 == 1);
+      const auto want = reference_deepseek(logits, shape.groups, shape.topk_groups, 2, shape.k, 2.5);
+      ASSERT_EQ(run_gate(m, logits).experts, want.experts) << "trial " << trial;
+    }
+  }
+}
+
+// choose() routes many tokens at once (the gate may overlap their work); it must give what
+// route() gives for each token.
+TEST(Gates, ChooseManyTokensEqualsRouteOneByOne) {
+  for (const char* name : {"deepseek-v3", "kimi-k2", "qwen3-235b-a22b", "mixtral-8x22b"}) {
+    SCOPED_TRACE(name);
+    const auto m = load_model(name);
+    const auto gate = GateRegistry::instance().at(m.router.gate).make(m);
+    const auto e = static_cast<std::size_t>(m.routed_experts);
+    const auto k = static_cast<std::size_t>(m.experts_per_token);
+    std::mt19937_64 rng(3);
+    for (const std::size_t tokens : {std::size_t{1}, std::size_t{2}, std::size_t{17}, std::size_t{300}}) {
+      std::vector<float> logits;
+      for (std::size_t t = 0; t < tokens; ++t) {
+        const auto one = shape_logits(rng, e, t % 3 == 2);
+        logits.insert(logits.end(), one.begin(), one.end());
+      }
+      std::vector<int> together(tokens * k);
+      gate->choose(logits, tokens, together);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        std::vector<int> alone(k);
+        std::vector<float> w(k);
+        gate->route(std::span<const float>(logits).subspan(t * e, e), {}, alone, w);
+        ASSERT_EQ(std::vector<int>(together.begin() + static_cast<std::ptrdiff_t>(t * k),
+                                   together.begin() + static_cast<std::ptrdiff_t>((t + 1) * k)),
+                  alone)
+            << tokens << " tokens, token " << t;
+      }
+    }
+  }
+}
+
 TEST(SoftmaxTopKGate, MatchesSoftmaxThenTopKThenRenormalise) {
   const auto m = load_model("qwen3-235b-a22b");
   std::mt19937_64 rng(11);

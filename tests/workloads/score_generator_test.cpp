@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
 #include <vector>
 
+#include "workloads/routing/normal_ziggurat.hpp"
+#include "workloads/routing/random_stream.hpp"
 #include "workloads/routing/score_generator.hpp"
 
 namespace codesim::workloads {
@@ -82,6 +86,34 @@ TEST(IndependentScores, LogitsAreStandardNormalAndReproducible) {
   gen->logits(123, l);
   gen->logits(123, again);
   EXPECT_EQ(l, again);
+}
+
+// The ziggurat's exact values are pinned: routing draws (and the shape lists committed under
+// reference_gpu/shapes, which tests/reference checks against the generator) depend on every
+// bit of them. The digests were computed with the original one-value-at-a-time
+// implementation; the vectorised one, whatever the machine's instruction set, must give the
+// same values and leave the stream at the same word, for even, odd and multi-block sizes.
+TEST(NormalZiggurat, ValuesAndStreamPositionArePinned) {
+  const std::pair<std::size_t, std::uint64_t> pinned[] = {
+      {1, 0x494193fa3c4aacedULL},   {2, 0x9a136b058faa686cULL},   {7, 0xe6223c5263e81ff1ULL},
+      {64, 0x1f1d9c2293a37a10ULL},  {255, 0x837f5592269a0c89ULL}, {256, 0x63def354868f105eULL},
+      {257, 0x4088a39140bc04e6ULL}, {384, 0x314ad2e723f5cb4aULL}, {513, 0x3aebf39cedbb9022ULL},
+  };
+  for (const auto& [n, digest] : pinned) {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the values' bits and the next word
+    std::vector<float> v(n);
+    for (std::uint64_t t = 0; t < 200; ++t) {
+      RandomStream rng(5, t);
+      NormalZiggurat::instance().fill(v, rng);
+      for (const float x : v) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &x, sizeof bits);
+        h = (h ^ bits) * 1099511628211ULL;
+      }
+      h = (h ^ rng.next_u64()) * 1099511628211ULL;
+    }
+    EXPECT_EQ(h, digest) << n << " values";
+  }
 }
 
 }  // namespace

@@ -11,11 +11,18 @@ void draw_routing_into(RoutingDraw& d, const Gate& gate, const ScoreGenerator& s
   d.tokens = tokens;
   const auto k = static_cast<std::size_t>(top_k);
   d.experts.resize(static_cast<std::size_t>(tokens) * k);
+  // Blocks of tokens: the logits of a block, then its experts (gate.choose may overlap
+  // consecutive tokens' work).
+  constexpr std::int64_t kBlock = 16;
   auto route_range = [&](std::int64_t begin, std::int64_t end) {
-    std::vector<float> logits(static_cast<std::size_t>(routed_experts));
-    for (std::int64_t t = begin; t < end; ++t) {
-      scores.logits(first_stream + static_cast<std::uint64_t>(t), logits);
-      gate.route(logits, {}, std::span<int>(d.experts).subspan(static_cast<std::size_t>(t) * k, k), {});
+    const auto e = static_cast<std::size_t>(routed_experts);
+    std::vector<float> logits(static_cast<std::size_t>(kBlock) * e);
+    for (std::int64_t first = begin; first < end; first += kBlock) {
+      const auto count = static_cast<std::size_t>(std::min(kBlock, end - first));
+      for (std::size_t b = 0; b < count; ++b)
+        scores.logits(first_stream + static_cast<std::uint64_t>(first) + b, std::span<float>(logits).subspan(b * e, e));
+      gate.choose(std::span<const float>(logits).first(count * e), count,
+                  std::span<int>(d.experts).subspan(static_cast<std::size_t>(first) * k, count * k));
     }
   };
   const std::int64_t n_threads = std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(1, tokens / 1024));

@@ -28,6 +28,15 @@ class Gate {
   /// then only the experts are chosen (the same ones), and no weight is computed.
   virtual void route(std::span<const float> logits, std::span<const float> bias, std::span<int> experts,
                      std::span<float> weights) const = 0;
+  /// The experts of `tokens` tokens at once, without bias or weights: token t's logits are
+  /// logits[t * E, t * E + E) (E = logits.size() / tokens) and its experts go to
+  /// experts[t * k, t * k + k) (k = experts.size() / tokens), exactly as route() chooses them.
+  /// A gate may override it to work on several tokens at a time.
+  virtual void choose(std::span<const float> logits, std::size_t tokens, std::span<int> experts) const {
+    const std::size_t e = tokens == 0 ? 0 : logits.size() / tokens;
+    const std::size_t k = tokens == 0 ? 0 : experts.size() / tokens;
+    for (std::size_t t = 0; t < tokens; ++t) route(logits.subspan(t * e, e), {}, experts.subspan(t * k, k), {});
+  }
 };
 
 /// A router setting that a gate cannot work with: the field (a JSON path in the model file,

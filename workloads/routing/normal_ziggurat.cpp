@@ -24,30 +24,33 @@ inline void box_one(std::uint32_t half, const float* width, const std::uint32_t*
   outside = magnitude >= edge[layer] ? 1 : 0;
 }
 
-/// The box pass over `words` consecutive words of the stream whose state is `state`: out[i]
-/// gets value i's candidate and outside[i] says whether sample() must finish it. Plain loops
+/// The box pass over `words` consecutive words of the stream whose state is `state`: half[i]
+/// gets value i's 32-bit half-word, out[i] its candidate and outside[i] says whether sample()
+/// must finish it. Plain loops
 /// that the compiler vectorises at the baseline x86-64 level (SSE2) and, in the AVX2 version,
 /// with AVX2. Every version computes the same integers and the same single float product, so
 /// the result does not depend on the machine.
 inline __attribute__((always_inline)) void box_pass_loops(std::uint64_t state, std::size_t words,
                                                           const float* __restrict width,
                                                           const std::uint32_t* __restrict edge,
-                                                          float* __restrict out, std::uint8_t* __restrict outside) {
+                                                          std::uint32_t* __restrict half, float* __restrict out,
+                                                          std::uint8_t* __restrict outside) {
   std::uint64_t word[kBlockWords];
   for (std::size_t i = 0; i < words; ++i) word[i] = RandomStream::word_at(state, i);
-  std::uint32_t half[2 * kBlockWords];
   std::memcpy(half, word, words * sizeof word[0]);
   for (std::size_t i = 0; i < 2 * words; ++i) box_one(half[i], width, edge, out[i], outside[i]);
 }
 
 __attribute__((target("default"))) void box_pass(std::uint64_t state, std::size_t words, const float* width,
-                                                 const std::uint32_t* edge, float* out, std::uint8_t* outside) {
-  box_pass_loops(state, words, width, edge, out, outside);
+                                                 const std::uint32_t* edge, std::uint32_t* half, float* out,
+                                                 std::uint8_t* outside) {
+  box_pass_loops(state, words, width, edge, half, out, outside);
 }
 
 __attribute__((target("avx2"))) void box_pass(std::uint64_t state, std::size_t words, const float* width,
-                                              const std::uint32_t* edge, float* out, std::uint8_t* outside) {
-  box_pass_loops(state, words, width, edge, out, outside);
+                                              const std::uint32_t* edge, std::uint32_t* half, float* out,
+                                              std::uint8_t* outside) {
+  box_pass_loops(state, words, width, edge, half, out, outside);
 }
 
 // AVX-512 (x86-64-v4): 16 values at a time, the 128-entry tables held in registers and read
@@ -81,7 +84,8 @@ __attribute__((target("arch=x86-64-v4"), always_inline)) inline Vector lookup128
 }
 
 __attribute__((target("arch=x86-64-v4"))) void box_pass(std::uint64_t state, std::size_t words, const float* width,
-                                                        const std::uint32_t* edge, float* out, std::uint8_t* outside) {
+                                                        const std::uint32_t* edge, std::uint32_t* half_out, float* out,
+                                                        std::uint8_t* outside) {
   F32x16 width_table[8];
   U32x16 edge_table[8];
   for (std::size_t j = 0; j < 8; ++j) {
@@ -96,6 +100,7 @@ __attribute__((target("arch=x86-64-v4"))) void box_pass(std::uint64_t state, std
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
     const auto half = __builtin_bit_cast(I32x16, z);  // low half first, as in memory
+    std::memcpy(half_out + 2 * i, &half, sizeof half);
     const I32x16 layer = half & 127;
     const I32x16 h = half & ~127;
     const F32x16 x = __builtin_convertvector(h, F32x16) * lookup128(width_table, layer);
@@ -108,8 +113,23 @@ __attribute__((target("arch=x86-64-v4"))) void box_pass(std::uint64_t state, std
   }
   for (; i < words; ++i) {
     const std::uint64_t w = RandomStream::word_at(state, i);
-    box_one(static_cast<std::uint32_t>(w), width, edge, out[2 * i], outside[2 * i]);
-    box_one(static_cast<std::uint32_t>(w >> 32), width, edge, out[2 * i + 1], outside[2 * i + 1]);
+    half_out[2 * i] = static_cast<std::uint32_t>(w);
+    half_out[2 * i + 1] = static_cast<std::uint32_t>(w >> 32);
+    box_one(half_out[2 * i], width, edge, out[2 * i], outside[2 * i]);
+    box_one(half_out[2 * i + 1], width, edge, out[2 * i + 1], outside[2 * i + 1]);
+  }
+}
+
+/// word[k] = word k of the stream whose state is `state`, and unit[k] the uniform it gives
+/// (NormalZiggurat::unit), for k < count: sample()'s extra words, computed ahead so that
+/// finishing a value waits for nothing but the previous value's word count.
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void extra_words(std::uint64_t state,
+                                                                                     std::size_t count,
+                                                                                     std::uint64_t* __restrict word,
+                                                                                     double* __restrict unit) {
+  for (std::size_t k = 0; k < count; ++k) {
+    word[k] = RandomStream::word_at(state, k);
+    unit[k] = (static_cast<double>(word[k] >> 11) + 0.5) * 0x1p-53;
   }
 }
 
@@ -117,31 +137,120 @@ __attribute__((target("arch=x86-64-v4"))) void box_pass(std::uint64_t state, std
 /// to bit 56 + i; no two partial products share a bit, so nothing carries into those bits.
 inline std::uint64_t byte_flags_to_bits(std::uint64_t x) { return (x * 0x0102040810204080ULL) >> 56; }
 
+/// std::popcount without the POPCNT instruction (not in baseline x86-64, where GCC calls a
+/// library function for it): the classic parallel bit count.
+inline int bit_count(std::uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
+/// Appends first + (the positions of the set bits of `bits`, ascending) to list[count...],
+/// returning the new count. A word with at most 4 bits (97% of them: about 1.75 values in 64
+/// fall outside their boxes) is done with no data-dependent branch; the slots past its bits
+/// get junk that the count leaves out. `list` needs 8 spare entries.
+inline std::size_t append_bit_positions(std::uint64_t bits, std::uint32_t first, std::uint32_t* list,
+                                        std::size_t count) {
+  const auto bits_set = static_cast<std::size_t>(bit_count(bits));
+  const std::size_t slots = bits_set <= 4 ? 4 : bits_set;
+  for (std::size_t s = 0; s < slots; ++s) {
+    // Bit 63 forced on: countr_zero is then never asked about zero, which without BMI1
+    // costs a branch on the data (an empty word gives 63: junk that the count leaves out).
+    list[count + s] = first + static_cast<std::uint32_t>(std::countr_zero(bits | (std::uint64_t{1} << 63)));
+    bits &= bits - 1;
+  }
+  return count + bits_set;
+}
+
 }  // namespace
+
+std::uint64_t NormalZiggurat::finish_outside(std::span<float> out, const std::uint32_t* half,
+                                             const std::uint32_t* outside, std::size_t count,
+                                             std::uint64_t extra) const {
+  // The fast path below uses at most two extra words per value; a slow one may use more, and
+  // then the words are computed again from where it stopped.
+  constexpr std::size_t kAhead = 2 * 2 * kBlockWords + 2;
+  std::uint64_t word[kAhead];
+  double uniform[kAhead];
+  std::uint64_t used = 0;
+  std::uint64_t base = 0;  // word[k] is extra word base + k
+  auto compute_ahead = [&](std::size_t values_left) {
+    base = used;
+    extra_words(extra + base * RandomStream::kGamma, std::min(kAhead, 2 * values_left + 2), word, uniform);
+  };
+  if (count > (kAhead - 2) / 2) {
+    // Not expected (about 7 of 256 values are outside their boxes); sample() one by one.
+    for (std::size_t j = 0; j < count; ++j) {
+      auto next = [&] { return RandomStream::word_at(extra, used++); };
+      out[outside[j]] = static_cast<float>(sample(half[outside[j]], next));
+    }
+    return used;
+  }
+  compute_ahead(count);
+  for (std::size_t j = 0; j < count; ++j) {
+    const std::size_t i = outside[j];
+    // What sample() does first, computed without branches: the wedge test with the next
+    // extra word and, in case it rejects, the next candidate from the word after. When the
+    // wedge test is certain and either accepts or the candidate lands in its box (about 96%
+    // of values), that is the result, using 1 or 2 words; anything else (the base layer's
+    // tail, the band where exp decides, a second rejection) goes to sample() itself, which
+    // starts from the same words and so gives the same value.
+    const std::size_t layer = half[i] & 127U;
+    const auto h = static_cast<std::int32_t>(half[i] & ~std::uint32_t{127});
+    const double x = h * w_[layer];
+    const std::size_t wedge = layer == 0 ? 1 : layer;  // the base layer goes to sample()
+    const std::size_t k = used - base;
+    const double y = f_[wedge] + uniform[k] * (f_[wedge - 1] - f_[wedge]);
+    const int side = wedge_side(wedge, x, y);
+    const auto next_half = static_cast<std::uint32_t>(word[k + 1] >> 32);
+    const std::size_t next_layer = next_half & 127U;
+    const auto next_h = static_cast<std::int32_t>(next_half & ~std::uint32_t{127});
+    const double next_x = next_h * w_[next_layer];
+    const std::uint32_t next_magnitude =
+        next_h < 0 ? 0U - static_cast<std::uint32_t>(next_h) : static_cast<std::uint32_t>(next_h);
+    const int next_inside = next_magnitude < k_[next_layer] ? 1 : 0;
+    // Bitwise, so that the compiler keeps a single, predictable branch.
+    const int accepted = side > 0 ? 1 : 0;
+    const int fast = (layer != 0 ? 1 : 0) & (accepted | ((side < 0 ? 1 : 0) & next_inside));
+    if (fast != 0) [[likely]] {
+      const std::uint64_t pick_x = 0 - static_cast<std::uint64_t>(accepted);  // all ones if accepted
+      const std::uint64_t bits =
+          (std::bit_cast<std::uint64_t>(x) & pick_x) | (std::bit_cast<std::uint64_t>(next_x) & ~pick_x);
+      out[i] = static_cast<float>(std::bit_cast<double>(bits));
+      used += static_cast<std::uint64_t>(2 - accepted);
+    } else {
+      auto next = [&] { return RandomStream::word_at(extra, used++); };
+      out[i] = static_cast<float>(sample(half[i], next));
+      compute_ahead(count - j - 1);
+    }
+  }
+  return used;
+}
 
 void NormalZiggurat::fill(std::span<float> out, RandomStream& rng) const {
   const std::size_t n = out.size();
   const std::size_t pairs = n / 2;
   const std::uint64_t state = rng.state();
-  // Values outside their box, as bits: pass 1 records them for the whole output, and only
-  // then do their extra words start, after the ceil(n / 2) words of pass 1.
-  constexpr std::size_t kMaskWords = 2 * kBlockWords / 64;
-  std::uint64_t outside_bits[kMaskWords];
+  // Pass 1 (the box pass) over the whole output, collecting the values outside their boxes;
+  // only then do their extra words start, after the ceil(n / 2) words of pass 1.
   std::uint8_t outside[2 * kBlockWords];
-  auto finish = [&](std::size_t first_value, std::size_t count, RandomStream& extra) {
-    for (std::size_t m = 0; m < (count + 63) / 64; ++m) {
-      for (std::uint64_t bits = outside_bits[m]; bits != 0; bits &= bits - 1) {
-        const std::size_t i = first_value + 64 * m + static_cast<std::size_t>(std::countr_zero(bits));
-        const std::uint64_t word = RandomStream::word_at(state, i / 2);
-        const bool upper = i % 2 != 0 || i == n - 1;  // an odd count's last value: upper half
-        auto next = [&extra] { return extra.next_u64(); };
-        out[i] = static_cast<float>(sample(static_cast<std::uint32_t>(upper ? word >> 32 : word), next));
-      }
-    }
-  };
-  auto mark = [&](std::size_t count) {
-    const std::size_t mask_words = (count + 63) / 64;
-    std::fill(outside + count, outside + 64 * mask_words, std::uint8_t{0});
+  std::uint32_t local_half[2 * kBlockWords];
+  std::uint32_t local_list[2 * kBlockWords + 8];
+  thread_local std::vector<std::uint32_t> long_half;
+  thread_local std::vector<std::uint32_t> long_list;
+  std::uint32_t* half = local_half;
+  std::uint32_t* list = local_list;
+  if (n > 2 * kBlockWords) {
+    long_half.resize(n);
+    long_list.resize(n + 8);
+    half = long_half.data();
+    list = long_list.data();
+  }
+  std::size_t count = 0;
+  auto collect = [&](std::size_t first_value, std::size_t values) {
+    const std::size_t mask_words = (values + 63) / 64;
+    std::fill(outside + values, outside + 64 * mask_words, std::uint8_t{0});
     for (std::size_t m = 0; m < mask_words; ++m) {
       std::uint64_t bits = 0;
       for (std::size_t j = 0; j < 8; ++j) {
@@ -149,42 +258,22 @@ void NormalZiggurat::fill(std::span<float> out, RandomStream& rng) const {
         std::memcpy(&flags, outside + 64 * m + 8 * j, sizeof flags);
         bits |= byte_flags_to_bits(flags) << (8 * j);
       }
-      outside_bits[m] = bits;
+      count = append_bit_positions(bits, static_cast<std::uint32_t>(first_value + 64 * m), list, count);
     }
   };
-  RandomStream extra = rng;
-  extra.skip((n + 1) / 2);
-  if (n <= 2 * kBlockWords) {  // one block: the common case
-    box_pass(state, pairs, w_float_.data(), k_.data(), out.data(), outside);
-    if (n % 2 != 0)  // an odd count: the last value takes the upper half of one more word
-      box_one(static_cast<std::uint32_t>(RandomStream::word_at(state, pairs) >> 32), w_float_.data(), k_.data(),
-              out[n - 1], outside[n - 1]);
-    mark(n);
-    finish(0, n, extra);
-    rng = extra;
-    return;
-  }
-  // Larger outputs: every block's box pass first, then the values outside, in index order.
-  thread_local std::vector<std::uint64_t> all_bits;
-  all_bits.assign((n + 63) / 64, 0);
   for (std::size_t first = 0; first < pairs; first += kBlockWords) {
     const std::size_t words = std::min(kBlockWords, pairs - first);
-    box_pass(state + first * RandomStream::kGamma, words, w_float_.data(), k_.data(), out.data() + 2 * first, outside);
-    mark(2 * words);
-    for (std::size_t m = 0; m < (2 * words + 63) / 64; ++m) all_bits[2 * first / 64 + m] = outside_bits[m];
+    box_pass(state + first * RandomStream::kGamma, words, w_float_.data(), k_.data(), half + 2 * first,
+             out.data() + 2 * first, outside);
+    collect(2 * first, 2 * words);
   }
-  if (n % 2 != 0) {
-    std::uint8_t last = 0;
-    box_one(static_cast<std::uint32_t>(RandomStream::word_at(state, pairs) >> 32), w_float_.data(), k_.data(),
-            out[n - 1], last);
-    all_bits[(n - 1) / 64] |= std::uint64_t{last} << ((n - 1) % 64);
+  if (n % 2 != 0) {  // an odd count: the last value takes the upper half of one more word
+    half[n - 1] = static_cast<std::uint32_t>(RandomStream::word_at(state, pairs) >> 32);
+    box_one(half[n - 1], w_float_.data(), k_.data(), out[n - 1], outside[0]);
+    collect(n - 1, 1);
   }
-  for (std::size_t m = 0; m < all_bits.size(); m += kMaskWords) {
-    const std::size_t count = std::min<std::size_t>(64 * kMaskWords, n - 64 * m);
-    std::copy_n(all_bits.begin() + static_cast<std::ptrdiff_t>(m), (count + 63) / 64, outside_bits);
-    finish(64 * m, count, extra);
-  }
-  rng = extra;
+  const std::uint64_t extra = state + static_cast<std::uint64_t>((n + 1) / 2) * RandomStream::kGamma;
+  rng.skip((n + 1) / 2 + finish_outside(out, half, list, count, extra));
 }
 
 }  // namespace codesim::workloads

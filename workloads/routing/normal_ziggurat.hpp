@@ -87,15 +87,25 @@ class NormalZiggurat {
   /// a function whose second derivative is at most exp(-t0) there). Points clearly above
   /// the chord are rejected and points clearly below chord - bound accepted; the slack of
   /// 1e-12 on both sides dwarfs the rounding of c(t), t and std::exp (about 1e-16), so every
-  /// decision is the one the exponential gives. About 3% of points fall in the narrow band
+  /// decision is the one the exponential gives. Under 1% of points fall in the narrow band
   /// between and are decided by std::exp itself.
   bool wedge_accepts(std::size_t layer, double x, double y) const {
+    const int side = wedge_side(layer, x, y);
+    return side != 0 ? side > 0 : y < std::exp(-0.5 * x * x);
+  }
+  /// 1: certainly accepted, -1: certainly rejected, 0: in the band (ask std::exp).
+  int wedge_side(std::size_t layer, double x, double y) const {
     const double t = 0.5 * x * x;
     const double chord = f_[layer - 1] + (t - wedge_t0_[layer]) * wedge_slope_[layer];
-    if (y >= chord + kSlack) return false;
-    if (y < chord - wedge_gap_[layer] - kSlack) return true;
-    return y < std::exp(-0.5 * x * x);
+    return (y < chord - wedge_gap_[layer] - kSlack ? 1 : 0) - (y >= chord + kSlack ? 1 : 0);
   }
+
+  /// Finishes the values outside their boxes, out[outside[j]] for j < count (ascending), from
+  /// their half-words half[outside[j]] and the extra words of the stream whose state is
+  /// `extra`, drawn in order as sample() draws them. Returns the number of extra words used.
+  /// Defined in normal_ziggurat.cpp.
+  std::uint64_t finish_outside(std::span<float> out, const std::uint32_t* half, const std::uint32_t* outside,
+                               std::size_t count, std::uint64_t extra) const;
 
   static double unit(std::uint64_t u) { return (static_cast<double>(u >> 11) + 0.5) * 0x1p-53; }
 
