@@ -68,7 +68,9 @@ TokenWalk walk_range(const TokenWalkInput& in, const ReplicaTable& table, std::i
     const auto e = static_cast<std::size_t>(expert);
     const std::uint32_t c = cursor[e];
     const std::uint32_t slot = table.first[e] + c;
-    cursor[e] = slot + 1 == table.first[e + 1] ? 0 : c + 1;
+    // Back to 0 after the last replica; multiplied rather than selected, so that the
+    // compiler cannot make it a branch on the data (experts with replicas alternate).
+    cursor[e] = (c + 1) * static_cast<std::uint32_t>(slot + 1 != table.first[e + 1]);
     ++instance_rows[static_cast<std::size_t>(table.instance[slot])];
     return slot;
   };
@@ -86,15 +88,15 @@ TokenWalk walk_range(const TokenWalkInput& in, const ReplicaTable& table, std::i
       auto reach = [&](std::uint32_t slot) {
         const auto g = static_cast<std::size_t>(table.gpu[slot]);
         const auto n = static_cast<std::size_t>(table.node[slot]);
-        const int gpu_is_new = gpu_stamp[g] != t ? 1 : 0;
-        const int node_is_new = node_stamp[n] != t ? 1 : 0;
+        const auto gpu_is_new = static_cast<int>(gpu_stamp[g] != t);
+        const auto node_is_new = static_cast<int>(node_stamp[n] != t);
         gpu_stamp[g] = t;
         node_stamp[n] = t;
         hits[g] += normal ? gpu_is_new : 1;
         node_hit[n] += node_is_new;
         new_gpus += gpu_is_new;
         new_nodes += node_is_new;
-        remote_nodes += node_is_new & (n != source_node ? 1 : 0);
+        remote_nodes += node_is_new & static_cast<int>(n != source_node);
       };
       for (int j = 0; j < k; ++j) reach(assign(experts[t * k + j]));
       // Routing statistics count the routed experts only: the shared copy goes everywhere.
