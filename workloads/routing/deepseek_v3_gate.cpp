@@ -552,7 +552,9 @@ class DeepSeekV3Gate final : public Gate {
         const int count = bit_count(mask);
         if (count <= 8) [[likely]] {
           for (int slot = 0; slot < 8; ++slot) {
-            const int i = first_bit(mask);  // 31 (empty mask): junk, dropped by the count
+            // An empty mask gives 31: junk, dropped by the count, but read from inside the
+            // block (a group narrower than 32 would otherwise read past the logits).
+            const int i = std::min(first_bit(mask), width - 1);
             key[n + slot] = x[i];
             index[n + slot] = base + i;
             mask &= mask - 1;
