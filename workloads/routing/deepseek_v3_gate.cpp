@@ -28,6 +28,7 @@ namespace {
 // x86-64 target, so the code below needs no instruction-set extension.
 using Float4 = float __attribute__((vector_size(16)));
 using Int4 = std::int32_t __attribute__((vector_size(16)));
+using UInt4 = std::uint32_t __attribute__((vector_size(16)));
 constexpr float kLow = -std::numeric_limits<float>::infinity();
 
 Float4 load4(const float* p) {
@@ -71,13 +72,13 @@ void top_two(const float* x, int n, float& first, float& second) {
 
 /// Bit i set when x[i] >= threshold, for x[0, 32).
 std::uint32_t at_least_mask32(const float* x, float threshold) {
-  const Int4 bit = {1, 2, 4, 8};
+  const UInt4 bit = {1, 2, 4, 8};
   const Float4 t = Float4{} + threshold;
-  Int4 m = (load4(x) >= t) & bit;
-  for (int j = 1; j < 8; ++j) m |= (load4(x + 4 * j) >= t) & (bit << (4 * j));
+  UInt4 m = {};
+  for (int j = 0; j < 8; ++j) m |= __builtin_bit_cast(UInt4, load4(x + 4 * j) >= t) & (bit << (4 * j));
   m |= __builtin_shufflevector(m, m, 2, 3, 0, 1);
   m |= __builtin_shufflevector(m, m, 1, 0, 3, 2);
-  return static_cast<std::uint32_t>(m[0]);
+  return m[0];
 }
 
 /// sigmoid(x) = 1 / (1 + exp(-x)) for four floats, without calling std::exp: exp(-x) as
