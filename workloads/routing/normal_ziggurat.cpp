@@ -35,10 +35,21 @@ inline __attribute__((always_inline)) void box_pass_loops(std::uint64_t state, s
                                                           const std::uint32_t* __restrict edge,
                                                           std::uint32_t* __restrict half, float* __restrict out,
                                                           std::uint8_t* __restrict outside) {
-  std::uint64_t word[kBlockWords];
-  for (std::size_t i = 0; i < words; ++i) word[i] = RandomStream::word_at(state, i);
-  std::memcpy(half, word, words * sizeof word[0]);
-  for (std::size_t i = 0; i < 2 * words; ++i) box_one(half[i], width, edge, out[i], outside[i]);
+  for (std::size_t i = 0; i < words; ++i) {
+    const std::uint64_t word = RandomStream::word_at(state, i);
+    half[2 * i] = static_cast<std::uint32_t>(word);
+    half[2 * i + 1] = static_cast<std::uint32_t>(word >> 32);
+  }
+  // box_one, written out: through its reference parameters the compiler loses __restrict
+  // and will not vectorise (and a scalar cvtsi2ss then chains every value to the last one
+  // through its false dependency on the register it writes).
+  for (std::size_t i = 0; i < 2 * words; ++i) {
+    const std::uint32_t layer = half[i] & 127U;
+    const auto h = static_cast<std::int32_t>(half[i] & ~std::uint32_t{127});
+    out[i] = static_cast<float>(h) * width[layer];
+    const std::uint32_t magnitude = h < 0 ? 0U - static_cast<std::uint32_t>(h) : static_cast<std::uint32_t>(h);
+    outside[i] = magnitude >= edge[layer] ? 1 : 0;
+  }
 }
 
 __attribute__((target("default"))) void box_pass(std::uint64_t state, std::size_t words, const float* width,
