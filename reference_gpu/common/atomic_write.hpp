@@ -5,8 +5,8 @@
 
 namespace codesim::reference {
 
-/// Writes `bytes` to `file` via `file`.tmp and rename; creates the parent folder. Throws
-/// std::runtime_error naming the file on failure (the temporary is removed).
+/// emulator/io's write_file_atomically (temporary file, fsync, rename), creating the parent
+/// folder first. Throws std::runtime_error naming the file on failure.
 void write_file_atomically(const std::filesystem::path& file, std::string_view bytes);
 
 }  // namespace codesim::reference
