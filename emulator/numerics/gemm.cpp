@@ -1,4 +1,5 @@
 #include "emulator/numerics/gemm.hpp"
+#include "emulator/numerics/splitmix.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -15,14 +16,7 @@ namespace {
 constexpr float kAmaxFloor = 1e-4F;  // DeepGEMM's clamp, so an all-zero group gets a finite scale
 constexpr long long kMaxElements = 1LL << 26;
 
-// splitmix64: a small, well-tested generator whose output is fixed by its definition.
-std::uint64_t next_u64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-double next_unit(std::uint64_t& state) { return static_cast<double>(next_u64(state) >> 11) * 0x1p-53; }
+double next_unit(std::uint64_t& state) { return splitmix_unit(state); }
 
 struct Scale {  // an FP32 scale as an exact integer significand and exponent
   std::uint64_t significand;

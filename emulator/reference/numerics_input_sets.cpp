@@ -9,6 +9,7 @@
 
 #include "emulator/numerics/float_format.hpp"
 #include "emulator/numerics/gemm.hpp"
+#include "emulator/numerics/splitmix.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
@@ -22,17 +23,12 @@ constexpr std::uint32_t kNanBits = 0x7fc00000U;
 constexpr std::uint32_t kInfBits = 0x7f800000U;
 constexpr std::uint32_t kSignBit = 0x80000000U;
 
-// splitmix64: written out so that a seed gives the same files on every platform.
+// splitmix64, so that a seed gives the same files on every platform.
 class Draw {
  public:
   explicit Draw(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1p-53; }
+  std::uint64_t next() { return numerics::splitmix_next(state_); }
+  double unit() { return numerics::splitmix_unit(state_); }
   int integer(int lo, int hi) {  // uniform in [lo, hi]
     if (hi < lo) throw std::logic_error("Draw::integer: empty range");
     return lo + static_cast<int>(next() % static_cast<std::uint64_t>(hi - lo + 1));

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/numerics/splitmix.hpp"
 #include "reference_gpu/common/result_json.hpp"
 #include "reference_gpu/cuda/device_query.hpp"
 
@@ -197,10 +198,7 @@ void to_device(T* device, const std::vector<T>& host) {
 /// Counter-based random bits (splitmix64 finaliser): element i of a fill depends only on (seed, i),
 /// so fills need no state and every thread computes its own element.
 __host__ __device__ inline std::uint64_t random_bits(std::uint64_t seed, std::uint64_t index) {
-  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + index;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
+  return numerics::splitmix_mix(seed * numerics::kSplitmixGamma + index);
 }
 
 inline constexpr int kFillThreads = 256;

@@ -17,6 +17,7 @@
 
 #include "reference_gpu/probe/cublaslt_gemm.cuh"
 #include "reference_gpu/probe/cublaslt_numerics_self_test.cuh"
+#include "emulator/numerics/splitmix.hpp"
 #include "reference_gpu/probe/exact_formats.cuh"
 
 namespace codesim::reference::probe {
@@ -27,10 +28,7 @@ constexpr int kMaxReported = 4;
 
 /// A fixed pseudo-random integer in [-3, 3] for element i of matrix `salt` (splitmix64 of the index).
 int small_integer(std::uint64_t salt, std::uint64_t i) {
-  std::uint64_t z = salt * 0x9E3779B97F4A7C15ull + i + 1;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return static_cast<int>((z ^ (z >> 31)) % 7) - 3;
+  return static_cast<int>(numerics::splitmix_mix(salt * numerics::kSplitmixGamma + i + 1) % 7) - 3;
 }
 
 std::vector<std::uint8_t> e4m3_codes(std::uint64_t salt, std::size_t count) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/numerics/splitmix.hpp"
 #include "reference_gpu/probe/exact_formats.cuh"
 #include "reference_gpu/probe/wgmma_probe_kernel.cuh"
 #include "reference_gpu/probe/wgmma_probe_self_test.cuh"
@@ -41,12 +42,7 @@ constexpr int kMaxReported = 4;
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return numerics::splitmix_next(state_); }
   int below(int n) { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
   float operand() {
     const float m = kMagnitudes[below(static_cast<int>(std::size(kMagnitudes)))];

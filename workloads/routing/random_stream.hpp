@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstdint>
 
+#include "emulator/numerics/splitmix.hpp"
+
 namespace codesim::workloads {
 
 class RandomStream {
  public:
-  static constexpr std::uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
+  static constexpr std::uint64_t kGamma = numerics::kSplitmixGamma;
 
   RandomStream(std::uint64_t seed, std::uint64_t stream) : state_(mix(seed ^ mix(stream + 0x632BE59BD9B4E019ULL))) {}
 
@@ -27,11 +29,7 @@ class RandomStream {
   static std::uint64_t word_at(std::uint64_t state, std::uint64_t i) { return mix(state + (i + 1) * kGamma); }
 
   /// splitmix64's output function.
-  static std::uint64_t mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  static constexpr std::uint64_t mix(std::uint64_t z) { return numerics::splitmix_mix(z); }
 
  private:
   std::uint64_t state_;
