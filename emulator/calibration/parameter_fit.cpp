@@ -10,6 +10,8 @@ FitResult fit_parameters(CalibrationProblem& problem, std::vector<double> start,
   const auto& params = problem.parameters();
   const std::size_t n = params.size();
   if (start.size() != n) throw std::invalid_argument("fit: start vector and parameters differ in size");
+  if (!(options.initial_step > 0.0 && options.initial_step <= 1.0))
+    throw std::invalid_argument("fit: the initial step must be in (0, 1] of a range");
   if (rows.size() != problem.rows()) throw std::invalid_argument("fit: row selection and rows differ in size");
   std::vector<bool> free(n, true);
   for (const auto h : options.held) {
@@ -26,7 +28,7 @@ FitResult fit_parameters(CalibrationProblem& problem, std::vector<double> start,
   std::vector<double> x = std::move(start);
   double fx = problem.mape(x, rows);
   std::vector<double> step(n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) step[i] = free[i] ? (params[i].hi - params[i].lo) / 4.0 : 0.0;
+  for (std::size_t i = 0; i < n; ++i) step[i] = free[i] ? (params[i].hi - params[i].lo) * options.initial_step : 0.0;
   auto step_left = [&] {
     for (std::size_t i = 0; i < n; ++i)
       if (free[i] && step[i] >= options.tolerance * (params[i].hi - params[i].lo)) return true;

@@ -1,4 +1,4 @@
-// codesim gemm | run | validate: the timing model from the command line.
+// codesim gemm | run: the timing model from the command line.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -9,11 +9,11 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/cli/device_option.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "emulator/sim/expert_computation.hpp"
 #include "emulator/sim/gemm_simulation.hpp"
-#include "emulator/sim/gemm_validation.hpp"
 #include "proposals/proposal.hpp"
 #include "workloads/config/workload_catalog.hpp"
 #include "workloads/config/workload_error.hpp"
@@ -22,22 +22,6 @@ namespace codesim::cli {
 namespace {
 
 namespace wl = codesim::workloads;
-
-hw::DeviceConfig device_or_input_error(const std::string& name) {
-  try {
-    return hw::load_device(name);
-  } catch (const io::DataFileError& e) {
-    throw InputError(e.what());
-  }
-}
-
-proposals::ProposalInstance proposal_or_input_error(const std::string& spec) {
-  try {
-    return proposals::ProposalRegistry::instance().parse(spec);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("--proposal {}: {}", spec, e.what()));
-  }
-}
 
 /// The proposal's lowering switches on top of `base` (what the scenario itself fixes).
 kernels::LoweringFeatures features_of(const proposals::ProposalInstance& p, kernels::LoweringFeatures base = {}) {
@@ -133,93 +117,6 @@ void run_gemm(const GemmOptions& o) {
   fmt::print("  L2 -> SM      {:.1f} MB ({:.0f}% hits)   HBM read {:.1f} MB, write {:.1f} MB\n", run.l2_to_sm_bytes / 1e6,
              run.l2_to_sm_bytes > 0 ? 100 * run.l2_hit_bytes / run.l2_to_sm_bytes : 0.0, run.hbm_read_bytes / 1e6,
              run.hbm_write_bytes / 1e6);
-}
-
-// ------------------------------------------------------------------------------------ validate
-struct ValidateOptions {
-  std::string published;
-  std::string reference;
-  bool device_given = false;
-  std::string device = "h800";
-  bool fit = false;
-  bool json = false;
-};
-
-void print_predictions(const std::string& title, const std::vector<sim::GemmPrediction>& p) {
-  fmt::print("{}\n", title);
-  fmt::print("  {:>6} {:>6} {:>6} {:>6} {:>11} {:>11} {:>9} {:>9} {:>8}  {}\n", "groups", "m", "n", "k", "measured_us",
-             "predicted_us", "meas_TF", "pred_TF", "error", "tiling");
-  for (const auto& x : p) {
-    fmt::print("  {:>6} {:>6} {:>6} {:>6} {:>11.1f} {:>11.1f} {:>9.0f} {:>9.0f} {:>+7.1f}%  {}\n", x.measured.shape.m.size(),
-               x.measured.shape.m[0], x.measured.shape.n, x.measured.shape.k, x.measured.measured_us, x.predicted_us,
-               x.measured.measured_tflops, x.predicted_tflops, x.error_percent(), x.config);
-  }
-  fmt::print("  MAPE {:.2f}%, largest error {:.1f}% over {} rows\n\n", sim::mean_absolute_percent_error(p),
-             sim::max_absolute_percent_error(p), p.size());
-}
-
-nlohmann::ordered_json predictions_json(const std::vector<sim::GemmPrediction>& p) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& x : p)
-    rows.push_back({{"groups", x.measured.shape.m.size()},
-                    {"m", x.measured.shape.m[0]},
-                    {"n", x.measured.shape.n},
-                    {"k", x.measured.shape.k},
-                    {"measured_us", x.measured.measured_us},
-                    {"predicted_us", x.predicted_us},
-                    {"error_percent", x.error_percent()},
-                    {"tiling", x.config}});
-  return {{"rows", rows},
-          {"mape_percent", sim::mean_absolute_percent_error(p)},
-          {"max_abs_error_percent", sim::max_absolute_percent_error(p)}};
-}
-
-void run_validate(const ValidateOptions& o) {
-  if (o.published.empty() == o.reference.empty()) throw InputError("give exactly one of --published and --reference");
-  if (!o.reference.empty()) {
-    if (o.fit) throw InputError("--fit works on --published figures only: calibrate on one set, validate on another");
-    run_validate_reference(o.reference, o.device_given ? o.device : "", o.json);
-    return;
-  }
-  auto device = device_or_input_error(o.device);
-  const std::filesystem::path dir(o.published);
-  const auto dense_file = dir / "deepgemm_dense_fp8_gemm.csv";
-  if (!std::filesystem::is_directory(dir))
-    throw InputError(fmt::format("--published {}: not a directory", o.published));
-  std::vector<sim::MeasuredGemm> dense;
-  std::vector<sim::MeasuredGemm> grouped;
-  const auto grouped_file = std::filesystem::path(CODESIM_PUBLISHED_DATA_DEFAULT) / "h800_deepgemm_grouped.csv";
-  try {
-    dense = sim::read_published_dense_gemms(dense_file);
-    if (std::filesystem::exists(grouped_file)) grouped = sim::read_published_grouped_gemms(grouped_file);
-  } catch (const io::DataFileError& e) {
-    throw InputError(e.what());
-  }
-  if (o.fit) device.efficiency = sim::fit_efficiency(device, dense);
-  const auto dense_p = sim::predict(device, dense);
-  const auto grouped_p = sim::predict(device, grouped);
-  if (o.json) {
-    nlohmann::ordered_json j;
-    j["device"] = device.name;
-    j["fitted_here"] = o.fit;
-    for (const auto& p : sim::named_parameters(device.efficiency)) j["efficiency"][p.name] = p.value;
-    j["dense"] = predictions_json(dense_p);
-    j["dense"]["file"] = dense_file.string();
-    if (!grouped.empty()) {
-      j["grouped"] = predictions_json(grouped_p);
-      j["grouped"]["file"] = grouped_file.string();
-    }
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  fmt::print("Device {} ({}), efficiency parameters {}:\n", device.name, device.file.string(),
-             o.fit ? "fitted now on the dense rows" : "from the device file");
-  for (const auto& p : sim::named_parameters(device.efficiency))
-    fmt::print("  {:<22} {:>9.4g}   {}\n", p.name, p.value, p.meaning);
-  fmt::print("\n");
-  print_predictions(fmt::format("Dense FP8 GEMMs, {} (DeepGEMM, H800 SXM5):", dense_file.string()), dense_p);
-  if (!grouped.empty())
-    print_predictions(fmt::format("Grouped FP8 GEMMs, {} (not used to fit):", grouped_file.string()), grouped_p);
 }
 
 // ----------------------------------------------------------------------------------------- run
@@ -363,22 +260,6 @@ void add_timing_commands(CLI::App& app) {
     c->add_flag("--json", o->json, "JSON in the shared result schema");
     c->add_option("--trace", o->trace, "write a Chrome trace (Perfetto), one process per proposal");
     c->callback([o] { run_workload(*o); });
-  }
-  {
-    auto o = std::make_shared<ValidateOptions>();
-    CLI::App* c = app.add_subcommand("validate", "Compares predictions with published or measured GPU results");
-    c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)");
-    c->add_option("--reference", o->reference,
-                  "folder of reference_gpu result files (reference_gpu/results/<device>): every measured operator");
-    auto* device = c->add_option("--device", o->device,
-                                 "device name or file (with --reference: default from the GPU named in the files)")
-                       ->capture_default_str();
-    c->callback([o, device] {
-      o->device_given = device->count() > 0;
-      run_validate(*o);
-    });
-    c->add_flag("--fit", o->fit, "re-fit the efficiency parameters on the dense rows before predicting");
-    c->add_flag("--json", o->json, "JSON output");
   }
 }
 

@@ -27,7 +27,13 @@ class BandwidthCalendar {
   double bin_ns_;
   double bin_bytes_;
   double bytes_ = 0.0;
-  std::vector<double> used_;  // bytes per bin
+  /// The first bin at or after `bin` that is not full (full bins are skipped in near-constant
+  /// time: a saturated port has long runs of them).
+  std::size_t first_open(std::size_t bin);
+  void grow(std::size_t bins);
+
+  std::vector<double> used_;         // bytes per bin
+  std::vector<std::size_t> next_;    // next_[b] == b: b may have room; else a later candidate
 };
 
 }  // namespace codesim::hw

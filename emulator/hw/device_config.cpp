@@ -15,7 +15,7 @@ namespace {
 using io::DataFileError;
 using io::JsonObjectReader;
 
-constexpr std::string_view kDeviceSchema = "codesim.device/1";
+constexpr std::string_view kDeviceSchema = "codesim.device/2";
 
 bool is_path(std::string_view s) {
   return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json");
@@ -57,7 +57,6 @@ void read_sm(JsonObjectReader r, DeviceConfig& d) {
 
 void read_l2(JsonObjectReader r, DeviceConfig& d) {
   d.l2_bytes = static_cast<double>(r.integer("bytes", 1, std::int64_t{1} << 40));
-  d.l2_bandwidth_gbps = positive(r, "bandwidth_gbps", 1e6);
   d.l2_latency_ns = positive(r, "latency_ns", 1e5);
   r.finish();
 }
@@ -76,21 +75,14 @@ void read_network(JsonObjectReader r, DeviceConfig& d) {
   r.finish();
 }
 
-void read_efficiency(JsonObjectReader r, EfficiencyParameters& e) {
-  e.tensor_efficiency = positive(r, "tensor_efficiency", 1.0);
-  e.hbm_efficiency = positive(r, "hbm_efficiency", 1.0);
-  e.l2_efficiency = positive(r, "l2_efficiency", 1.0);
-  e.launch_overhead_us = r.number("launch_overhead_us", 0.0, 1000.0);
-  e.promotion_exposed = r.number("promotion_exposed", 0.0, 1.0);
-  e.tile_overhead_cycles = r.number("tile_overhead_cycles", 0.0, 1e6);
-  (void)r.optional_string("fitted_on");  // a note for the reader: what the values were fitted on
-  r.finish();
-}
-
 DeviceConfig parse_device(const nlohmann::json& json, const std::filesystem::path& file) {
   JsonObjectReader r(json, file.string(), "");
   DeviceConfig d;
   d.file = file;
+  if (r.has("schema") && r.value_text("schema") == "\"codesim.device/1\"")
+    r.fail("schema", "codesim.device/1 files had an \"efficiency\" section; /2 replaced it by \"calibration\" "
+                     "(named physical parameters with ranges and sources, docs/calibration.md): start from "
+                     "data/devices/h800.json");
   (void)r.choice("schema", {kDeviceSchema});
   d.name = r.string("name");
   if (d.name.empty() || is_path(d.name))
@@ -101,12 +93,38 @@ DeviceConfig parse_device(const nlohmann::json& json, const std::filesystem::pat
   read_l2(r.object("l2"), d);
   read_hbm(r.object("hbm"), d);
   read_network(r.object("network"), d);
-  read_efficiency(r.object("efficiency"), d.efficiency);
+  d.calibration = read_calibration(r.object("calibration"));
   r.finish();
   return d;
 }
 
 }  // namespace
+
+DeviceConfig DeviceConfig::with_calibration(const CalibrationValues& values) const {
+  DeviceConfig d = *this;
+  d.calibration.values = values;
+  return d;
+}
+
+std::uint64_t device_fingerprint(const DeviceConfig& d) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the bytes of every timing value
+  auto mix = [&](const void* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      h ^= static_cast<const unsigned char*>(p)[i];
+      h *= 1099511628211ULL;
+    }
+  };
+  auto num = [&](double x) { mix(&x, sizeof x); };
+  mix(d.name.data(), d.name.size());
+  num(d.sms);
+  for (const double x : {d.clock_mhz, d.tensor_fp8_flops_per_clk, d.tensor_bf16_flops_per_clk, d.cuda_core_fp32_lanes,
+                         static_cast<double>(d.shared_memory_per_sm), static_cast<double>(d.shared_memory_per_block),
+                         d.shared_memory_bytes_per_clk, d.l2_bytes, d.l2_latency_ns, d.hbm_bytes,
+                         d.hbm_bandwidth_gbps, d.hbm_latency_ns, d.nvlink_gbps, d.nic_gbps, static_cast<double>(d.nics)})
+    num(x);
+  for (const auto& p : calibration_parameter_decls()) num(d.calibration.values.*(p.field));
+  return h;
+}
 
 std::filesystem::path device_folder() {
   if (const char* env = std::getenv("CODESIM_DEVICE_DATA"); env != nullptr && *env != '\0') return env;

@@ -1,23 +1,16 @@
 #pragma once
 // A GPU as data: the rates, sizes and latencies the timing model needs, loaded from a device
-// file (data/devices/<name>.json) and validated on load. The efficiency parameters are the only
-// fitted values: a small named set per device, never a per-shape correction.
+// file (data/devices/<name>.json) and validated on load. The calibration parameters are the
+// only values fitted to measurements: a few named physical quantities, each with its unit,
+// range and source (calibration_parameters.hpp), never a per-shape correction.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace codesim::hw {
+#include "emulator/hw/calibration_parameters.hpp"
 
-/// The fitted efficiency parameters (at most six). Each scales one physical rate or adds one
-/// fixed cost; `codesim validate` prints them with their values.
-struct EfficiencyParameters {
-  double tensor_efficiency = 1.0;   ///< sustained fraction of the peak MMA rate (clock throttling, issue gaps)
-  double hbm_efficiency = 1.0;      ///< achievable fraction of the peak HBM bandwidth
-  double l2_efficiency = 1.0;       ///< achievable fraction of the L2 -> SM bandwidth
-  double launch_overhead_us = 0.0;  ///< fixed cost per kernel: launch, prologue, grid drain
-  double promotion_exposed = 1.0;   ///< fraction of the CUDA-core promotion work not hidden behind MMAs
-  double tile_overhead_cycles = 0.0;  ///< per output tile: scheduling, barrier and epilogue set-up
-};
+namespace codesim::hw {
 
 struct DeviceConfig {
   std::string name;         ///< e.g. "h800"
@@ -26,7 +19,8 @@ struct DeviceConfig {
   std::filesystem::path file;
 
   int sms = 0;                            ///< streaming multiprocessors
-  double clock_mhz = 0.0;                 ///< SM clock the rates below are counted at
+  double clock_mhz = 0.0;                 ///< nominal SM clock the datasheet peaks are quoted at
+                                          ///< (the model runs at calibration.values.sm_clock_mhz)
   double tensor_fp8_flops_per_clk = 0.0;  ///< dense FP8 MMA FLOP per clock per SM
   double tensor_bf16_flops_per_clk = 0.0; ///< dense BF16 MMA FLOP per clock per SM
   double cuda_core_fp32_lanes = 0.0;      ///< FP32 FMA lanes per SM (one FMA per lane per clock)
@@ -34,7 +28,6 @@ struct DeviceConfig {
   int shared_memory_per_block = 0;        ///< bytes, opt-in maximum for one CTA
   double shared_memory_bytes_per_clk = 0.0;  ///< shared-memory read bandwidth per SM (MMA operands)
   double l2_bytes = 0.0;
-  double l2_bandwidth_gbps = 0.0;         ///< L2 -> SM read bandwidth, all SMs together
   double l2_latency_ns = 0.0;
   double hbm_bytes = 0.0;
   double hbm_bandwidth_gbps = 0.0;        ///< peak
@@ -42,10 +35,16 @@ struct DeviceConfig {
   double nvlink_gbps = 0.0;               ///< per direction
   double nic_gbps = 0.0;                  ///< per NIC, per direction
   int nics = 0;                           ///< NICs per GPU
-  EfficiencyParameters efficiency;
+  Calibration calibration;
 
   [[nodiscard]] double clock_hz() const { return clock_mhz * 1e6; }
+  /// This device with other calibration values (a member of the consistent set, a fit's trial).
+  [[nodiscard]] DeviceConfig with_calibration(const CalibrationValues& values) const;
 };
+
+/// A 64-bit fingerprint of every value of the device that affects timing, so that results of
+/// identical kernels on identical devices can be reused.
+[[nodiscard]] std::uint64_t device_fingerprint(const DeviceConfig& d);
 
 /// Loads a device by name (a file in the device folder) or by path (anything containing '/'
 /// or ending in ".json"). Throws io::DataFileError naming the file, field and value.

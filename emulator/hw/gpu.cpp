@@ -49,7 +49,7 @@ void Gpu::configure(const DeviceConfig& device) {
 }
 
 KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int trace_process,
-                   double trace_offset_us) {
+                   double trace_offset_us, const std::vector<kernels::ChunkRef>& l2_resident) {
   check_plan_fits(plan, device_);
   KernelRun run;
   run.name = plan.name;
@@ -57,19 +57,20 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
   run.config = plan.config;
   run.useful_flops = plan.useful_flops;
   run.nominal_bytes = plan.nominal_bytes;
-  const auto& eff = device_.efficiency;
+  const auto& cal = device_.calibration.values;
   if (plan.roofline) {
-    const double flops_per_us = device_.sms * device_.tensor_bf16_flops_per_clk * device_.clock_mhz * eff.tensor_efficiency;
-    const double bytes_per_us = device_.hbm_bandwidth_gbps * 1e3 * eff.hbm_efficiency;
+    const double flops_per_us = device_.sms * device_.tensor_bf16_flops_per_clk * cal.sm_clock_mhz;
+    const double bytes_per_us = device_.hbm_bandwidth_gbps * 1e3 * cal.hbm_read_efficiency;
     const double compute_us = plan.roofline_flops / flops_per_us;
     const double memory_us = plan.roofline_bytes / bytes_per_us;
-    run.time_us = eff.launch_overhead_us + std::max(compute_us, memory_us);
+    run.time_us = cal.kernel_fixed_us + std::max(compute_us, memory_us);
     run.sms_used = device_.sms;
     run.tensor_busy_us = compute_us * device_.sms;
     run.hbm_read_bytes = plan.roofline_bytes;
-    run.hbm_busy_us = plan.roofline_bytes / (device_.hbm_bandwidth_gbps * 1e3 * eff.hbm_efficiency);
+    run.hbm_busy_us = memory_us;
   } else {
     l2_.reset();
+    l2_.preload(l2_resident);
     hbm_.reset();
     std::fill(launch_.activity.begin(), launch_.activity.end(), SmActivity{});
     launch_.plan = &plan;
@@ -77,7 +78,7 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
     launch_.start = sc_core::sc_time_stamp();
     launch_.trace = trace;
     launch_.trace_process = trace_process;
-    launch_.trace_offset_us = trace_offset_us + eff.launch_overhead_us;
+    launch_.trace_offset_us = trace_offset_us + cal.kernel_fixed_us;
     for (auto& sm : sms_) sm->kernel_start.notify(sc_core::SC_ZERO_TIME);  // in SM order
     sc_core::sc_start();  // returns when every SM waits for the next kernel
     launch_.plan = nullptr;
@@ -89,7 +90,7 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
       run.cuda_busy_us += a.cuda_busy_ns * 1e-3;
       if (a.tiles > 0) ++run.sms_used;
     }
-    run.time_us = eff.launch_overhead_us + span_ns * 1e-3;
+    run.time_us = cal.kernel_fixed_us + span_ns * 1e-3;
     run.l2_to_sm_bytes = l2_.bytes_to_sms();
     run.l2_hit_bytes = l2_.hit_bytes();
     run.hbm_read_bytes = hbm_.read_bytes();

@@ -6,7 +6,7 @@ namespace codesim::hw {
 
 namespace {
 constexpr double kBinNs = 50.0;
-double hbm_rate(const DeviceConfig& d) { return d.hbm_bandwidth_gbps * d.efficiency.hbm_efficiency; }  // GB/s = B/ns
+double hbm_rate(const DeviceConfig& d) { return d.hbm_bandwidth_gbps * d.calibration.values.hbm_read_efficiency; }  // GB/s = B/ns
 }  // namespace
 
 HbmController::HbmController(sc_core::sc_module_name name, const DeviceConfig& device)
@@ -18,6 +18,7 @@ HbmController::HbmController(sc_core::sc_module_name name, const DeviceConfig& d
 void HbmController::configure(const DeviceConfig& device) {
   port_.set_rate(hbm_rate(device));
   latency_ns_ = device.hbm_latency_ns;
+  write_cost_ = device.calibration.values.hbm_read_efficiency / device.calibration.values.hbm_write_efficiency;
   reset();
 }
 
@@ -30,7 +31,7 @@ void HbmController::reset() {
 void HbmController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
   auto* request = payload.get_extension<ChunkRequest>();
   const double bytes = static_cast<double>(payload.get_data_length());
-  const double end = port_.reserve(request->issue_ns, bytes);
+  const double end = port_.reserve(request->issue_ns, payload.is_write() ? bytes * write_cost_ : bytes);
   if (payload.is_write()) {
     write_bytes_ += bytes;
     request->done_ns = end;

@@ -1,5 +1,6 @@
 #pragma once
-// HBM behind the L2: one bandwidth-shared port (peak * hbm_efficiency) and a fixed access
+// HBM behind the L2: one bandwidth-shared port at peak * the calibrated read efficiency, in
+// which a written byte costs read_efficiency / write_efficiency read bytes, and a fixed access
 // latency for reads. Writes are posted: they use bandwidth but nobody waits for them.
 #include <systemc>
 #include <tlm>
@@ -27,6 +28,7 @@ class HbmController : public sc_core::sc_module {
 
   BandwidthCalendar port_;
   double latency_ns_ = 0.0;
+  double write_cost_ = 1.0;  ///< port bytes per written byte
   double read_bytes_ = 0.0;
   double write_bytes_ = 0.0;
 };

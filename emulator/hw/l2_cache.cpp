@@ -8,7 +8,7 @@ namespace codesim::hw {
 
 namespace {
 constexpr double kBinNs = 50.0;
-double l2_rate(const DeviceConfig& d) { return d.l2_bandwidth_gbps * d.efficiency.l2_efficiency; }
+double l2_rate(const DeviceConfig& d) { return d.calibration.values.l2_bandwidth_gbps; }  // GB/s = B/ns
 }  // namespace
 
 L2Cache::L2Cache(sc_core::sc_module_name name, const DeviceConfig& device)
@@ -33,6 +33,22 @@ void L2Cache::reset() {
   miss_bytes_ = 0.0;
 }
 
+void L2Cache::preload(const std::vector<kernels::ChunkRef>& chunks) {
+  for (const auto& c : chunks) {
+    const auto key = chunk_key(c.tensor, c.row_block, c.column_block);
+    if (lines_.contains(key)) continue;
+    lru_.push_front(key);
+    lines_.emplace(key, Line{0.0, c.bytes, lru_.begin()});
+    resident_ += c.bytes;
+    while (resident_ > capacity_ && lru_.size() > 1) {
+      auto victim = lines_.find(lru_.back());
+      resident_ -= victim->second.bytes;
+      lines_.erase(victim);
+      lru_.pop_back();
+    }
+  }
+}
+
 double L2Cache::fetch_from_hbm(double issue_ns, double bytes, bool write) {
   ChunkRequest request;
   request.issue_ns = issue_ns;
@@ -51,8 +67,10 @@ void L2Cache::b_transport(int /*sm*/, tlm::tlm_generic_payload& payload, sc_core
   auto* r = payload.get_extension<ChunkRequest>();
   const double l2_bytes = r->bytes * r->l2_bytes_factor;
   if (payload.is_write()) {
-    // Stores land in L2 and are written back to HBM; the SM does not wait for HBM.
-    r->done_ns = port_.reserve(r->issue_ns, l2_bytes) + latency_ns_;
+    // Stores land in L2 and are written back to HBM; the SM does not wait for HBM. The
+    // store has left the SM's shared memory once the crossbar has carried it.
+    r->sent_ns = port_.reserve(r->issue_ns, l2_bytes);
+    r->done_ns = r->sent_ns + latency_ns_;
     fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, true);
   } else {
     double ready = 0.0;

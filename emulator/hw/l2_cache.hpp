@@ -2,10 +2,11 @@
 // The L2 between the SMs and HBM, at chunk granularity: a chunk another CTA already brought
 // in is a hit (it waits for the data if the first request is still in flight); capacity is
 // managed least-recently-used. The SM side is one bandwidth-shared port (the crossbar,
-// L2 bandwidth * l2_efficiency); misses and write-backs go to HBM through `hbm_side`.
+// the calibrated l2_bandwidth_gbps); misses and write-backs go to HBM through `hbm_side`.
 #include <cstdint>
 #include <list>
 #include <unordered_map>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -14,6 +15,7 @@
 
 #include "emulator/hw/bandwidth_calendar.hpp"
 #include "emulator/hw/device_config.hpp"
+#include "emulator/kernels/kernel_plan.hpp"
 
 namespace codesim::hw {
 
@@ -27,6 +29,9 @@ class L2Cache : public sc_core::sc_module {
   /// Empties the cache and the statistics (each kernel starts with a flushed L2, as the
   /// published benchmarks run).
   void reset();
+  /// Marks chunks resident before a kernel starts (the oldest first), as a benchmark that has
+  /// just written them leaves them.
+  void preload(const std::vector<kernels::ChunkRef>& chunks);
 
   [[nodiscard]] double bytes_to_sms() const { return port_.bytes(); }
   [[nodiscard]] double hit_bytes() const { return hit_bytes_; }

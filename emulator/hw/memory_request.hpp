@@ -16,6 +16,7 @@ struct ChunkRequest : tlm::tlm_extension<ChunkRequest> {
   double l2_bytes_factor = 1.0;   ///< share of the L2 transfer paid by this requester
   double issue_ns = 0.0;          ///< when the request leaves the SM
   double done_ns = 0.0;           ///< set by the target: when the last byte has arrived (or left)
+  double sent_ns = 0.0;           ///< set by the target for stores: when the last byte has left the SM
 
   tlm::tlm_extension_base* clone() const override { return new ChunkRequest(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -34,7 +34,7 @@ void Sm::catch_up(double local_ns) {
 }
 
 double Sm::transfer(const kernels::LoadStream& stream, std::uint32_t column_block, double issue_ns, bool write,
-                    double bytes) {
+                    double bytes, double* sent_ns) {
   request_.key = write ? 0 : chunk_key(stream.tensor, stream.row_block, column_block);
   request_.bytes = bytes;
   request_.hbm_bytes_factor = stream.hbm_bytes_factor;
@@ -45,35 +45,38 @@ double Sm::transfer(const kernels::LoadStream& stream, std::uint32_t column_bloc
   payload_.set_streaming_width(payload_.get_data_length());
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   tma_socket->b_transport(payload_, delay);
+  if (sent_ns != nullptr) *sent_ns = request_.sent_ns;
   return request_.done_ns;
 }
 
 void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, SmActivity& activity) {
-  const auto& eff = device.efficiency;
-  const double clock_ghz = device.clock_mhz * 1e-3;  // cycles per ns
+  const auto& cal = device.calibration.values;
+  const double clock_ghz = cal.sm_clock_mhz * 1e-3;  // cycles per ns
   const double mma_per_clk = plan.mma == kernels::MmaType::kBf16 ? device.tensor_bf16_flops_per_clk
                                                                   : device.tensor_fp8_flops_per_clk;
-  const double mma_flops_per_ns = mma_per_clk * clock_ghz * eff.tensor_efficiency;
+  const double mma_flops_per_ns = mma_per_clk * clock_ghz;
   const double cuda_ops_per_ns = device.cuda_core_fp32_lanes * clock_ghz;
   const double smem_bytes_per_ns = device.shared_memory_bytes_per_clk * clock_ghz;
-  const double tile_overhead_ns = eff.tile_overhead_cycles / clock_ghz;
+  const double tile_sync_ns = cal.tile_sync_cycles / clock_ghz;
+  const double exposed = 1.0 - cal.promotion_hidden_fraction;
   const auto stages = static_cast<std::size_t>(std::max(1, plan.stages));
   std::vector<double> buffer_free(stages, 0.0);  // when each shared-memory stage may be refilled
   std::size_t slot = 0;
   double producer = 0.0;  // the TMA engine's next issue time
   double consumer = 0.0;  // when the math warpgroups are next free
   double last_store = 0.0;
+  double store_left_smem = 0.0;  // when the previous tile's TMA store has left shared memory
   for (std::size_t t = static_cast<std::size_t>(index_); t < plan.tiles.size(); t += static_cast<std::size_t>(plan.ctas)) {
     const auto& tile = plan.tiles[t];
     const double tile_start = consumer;
-    consumer += tile_overhead_ns;
+    if (tile.mma_flops > 0.0) consumer += tile_sync_ns;
+    consumer += tile.global_round_trips_at_start * device.l2_latency_ns;
     // MMAs are bound by the tensor-core rate or by reading their operands from shared memory
     // (A is re-read for every WGMMA, which dominates for narrow BLOCK_N).
     const double mma_ns = std::max(tile.mma_flops / mma_flops_per_ns, tile.mma_smem_bytes / smem_bytes_per_ns);
     const double cuda_ns = tile.cuda_ops / cuda_ops_per_ns;
-    const double step_ns = tile.cuda_overlaps_mma
-                               ? std::max(mma_ns, cuda_ns) + eff.promotion_exposed * std::min(mma_ns, cuda_ns)
-                               : mma_ns + cuda_ns;
+    const double step_ns = tile.cuda_overlaps_mma ? std::max(mma_ns, cuda_ns) + exposed * std::min(mma_ns, cuda_ns)
+                                                  : mma_ns + cuda_ns;
     for (std::uint32_t j = 0; j < tile.iterations; ++j) {
       const double issue = std::max(producer, buffer_free[slot]);
       catch_up(issue);
@@ -92,14 +95,16 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
       activity.tensor_busy_ns += mma_ns;
       activity.cuda_busy_ns += cuda_ns;
     }
+    if (tile.store_wait == kernels::StoreWait::kBeforeNextEpilogue) consumer = std::max(consumer, store_left_smem);
     const double epilogue_ns = tile.epilogue_cuda_ops / cuda_ops_per_ns;
-    consumer += epilogue_ns;
+    consumer += epilogue_ns + tile.epilogue_smem_bytes * tile.epilogue_smem_conflict / smem_bytes_per_ns;
     activity.cuda_busy_ns += epilogue_ns;
     if (tile.store_bytes > 0) {
       catch_up(consumer);
       last_store = std::max(last_store, transfer(kernels::LoadStream{}, 0, consumer, true,
-                                                 static_cast<double>(tile.store_bytes)));
+                                                 static_cast<double>(tile.store_bytes), &store_left_smem));
       activity.stored_bytes += static_cast<double>(tile.store_bytes);
+      if (tile.store_wait == kernels::StoreWait::kImmediately) consumer = std::max(consumer, store_left_smem);
     }
     ++activity.tiles;
     if (launch_.trace != nullptr) {

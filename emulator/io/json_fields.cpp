@@ -129,6 +129,33 @@ JsonObjectReader JsonObjectReader::object(std::string_view key) {
   return JsonObjectReader(v, file_, field_path(key));
 }
 
+std::vector<double> JsonObjectReader::number_array(std::string_view key, std::size_t count, double lo, double hi) {
+  const auto& v = require(key);
+  if (!v.is_array() || v.size() != count) fail(key, "must be an array of " + std::to_string(count) + " numbers");
+  std::vector<double> out;
+  for (const auto& x : v) {
+    if (!x.is_number()) fail(key, "must be an array of " + std::to_string(count) + " numbers");
+    const double d = x.get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi) {
+      std::ostringstream range;
+      range << "every number must be in " << lo << ".." << hi;
+      fail(key, range.str());
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::vector<JsonObjectReader> JsonObjectReader::object_array(std::string_view key, std::size_t min_size) {
+  const auto& v = require(key);
+  if (!v.is_array() || v.size() < min_size)
+    fail(key, "must be an array of at least " + std::to_string(min_size) + " objects");
+  std::vector<JsonObjectReader> out;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out.emplace_back(v[i], file_, field_path(key) + "/" + std::to_string(i));
+  return out;
+}
+
 void JsonObjectReader::finish() const {
   for (const auto& [k, v] : value_->items())
     if (!used_.contains(k)) fail_at(file_, field_path(k), v.dump(), "unknown field");

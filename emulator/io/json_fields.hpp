@@ -44,6 +44,10 @@ class JsonObjectReader {
   [[nodiscard]] std::string choice(std::string_view key, std::initializer_list<std::string_view> allowed);
   [[nodiscard]] bool boolean(std::string_view key);
   [[nodiscard]] JsonObjectReader object(std::string_view key);
+  /// An array of exactly `count` numbers, each in [lo, hi].
+  [[nodiscard]] std::vector<double> number_array(std::string_view key, std::size_t count, double lo, double hi);
+  /// An array of objects (at least `min_size`), one reader each (paths "<key>/<index>").
+  [[nodiscard]] std::vector<JsonObjectReader> object_array(std::string_view key, std::size_t min_size);
   [[nodiscard]] bool has(std::string_view key) const;
 
   /// Throws DataFileError for the first field that was never read.

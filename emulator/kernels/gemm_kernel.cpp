@@ -56,24 +56,80 @@ std::int64_t gemm_tile_count(const GemmShape& s, int block_m, int block_n) {
   return row_blocks(s, block_m) * ceil_div(s.n, block_n);
 }
 
-GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per_block) {
+GemmKernelGeneration parse_gemm_kernel_generation(std::string_view name) {
+  if (name == "deepgemm-2025-02") return GemmKernelGeneration::kDeepGemm2025Feb;
+  if (name == "deepgemm-2025-04") return GemmKernelGeneration::kDeepGemm2025Apr;
+  throw std::invalid_argument(
+      fmt::format("unknown GEMM kernel generation '{}' (known: deepgemm-2025-02, deepgemm-2025-04)", name));
+}
+
+std::string_view gemm_kernel_generation_name(GemmKernelGeneration g) {
+  return g == GemmKernelGeneration::kDeepGemm2025Feb ? "deepgemm-2025-02" : "deepgemm-2025-04";
+}
+
+double stmatrix_conflict_factor(int block_n) {
+  // stmatrix.x4: 32 lanes each write one 16-byte row; lanes 0-15 rows 0-15 of the warp's
+  // slice at column c, lanes 16-31 the same rows at column c + 8 (DeepGEMM's address
+  // pattern). A wavefront carries one row per 16-byte bank group (8 per 128 bytes).
+  const std::int64_t row_bytes = std::int64_t{block_n} * 2;
+  int per_group[8] = {};
+  for (int lane = 0; lane < 32; ++lane) {
+    const std::int64_t address = (lane % 16) * row_bytes + (lane / 16) * 16;
+    ++per_group[(address / 16) % 8];
+  }
+  const int worst = *std::max_element(per_group, per_group + 8);
+  return static_cast<double>(worst) / 4.0;  // 32 rows need at least 4 wavefronts
+}
+
+namespace {
+
+/// The release's configuration rule without the multicast and CTA decisions.
+struct TilingRule {
+  std::vector<int> block_ms;
+  std::vector<int> block_ns;
+  /// Equal waves and last-wave fill: does (bm, bn) beat (best_m, best_n)?
+  bool (*tie_break)(int bm, int bn, int best_m, int best_n);
+};
+
+TilingRule rule_of(GemmKernelGeneration g, const GemmShape& s, std::int64_t max_m) {
+  TilingRule r;
+  for (int bn = 16; bn <= 128; bn += 8) r.block_ns.push_back(bn);
+  if (g == GemmKernelGeneration::kDeepGemm2025Feb) {
+    // "TODO: for some cases, smaller M block is better": one BLOCK_M per shape.
+    r.block_ms = {s.layout == GemmLayout::kContiguous ? 128 : max_m <= 64 ? 64 : 128};
+    r.tie_break = [](int bm, int bn, int best_m, int best_n) { return bm > best_m || (bm == best_m && bn < best_n); };
+    return r;
+  }
+  // A 128-row block for at most 64 rows would compute half padding.
+  r.block_ms = s.layout == GemmLayout::kContiguous ? std::vector<int>{128}
+               : max_m <= 64                       ? std::vector<int>{64}
+                                                   : std::vector<int>{64, 128};
+  r.block_ns.push_back(144);
+  r.block_ns.push_back(160);
+  // Equal last waves: less padding wins (the smaller block when the other size is equal),
+  // otherwise the wider BLOCK_N (fewer re-reads of A).
+  r.tie_break = [](int bm, int bn, int best_m, int best_n) {
+    return (bm == best_m && bn < best_n) || (bn == best_n && bm < best_m) || (bm != best_m && bn > best_n);
+  };
+  return r;
+}
+
+}  // namespace
+
+GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per_block,
+                              GemmKernelGeneration generation) {
   check_gemm_shape(s);
   if (sms <= 0) throw std::invalid_argument(fmt::format("GEMM: {} SMs available", sms));
-  // A 128-row block for at most 64 rows would compute half padding.
+  const bool feb = generation == GemmKernelGeneration::kDeepGemm2025Feb;
   const std::int64_t max_m = *std::max_element(s.m.begin(), s.m.end());
-  std::vector<int> block_ms = s.layout == GemmLayout::kContiguous ? std::vector<int>{128}
-                              : max_m <= 64                       ? std::vector<int>{64}
-                                                                  : std::vector<int>{64, 128};
-  std::vector<int> block_ns;
-  for (int bn = 16; bn <= 128; bn += 8) block_ns.push_back(bn);
-  block_ns.push_back(144);
-  block_ns.push_back(160);
+  const auto rule = rule_of(generation, s, max_m);
 
   GemmTiling best;
+  best.generation = generation;
   auto waves_of = [&](std::int64_t tiles) { return static_cast<int>(ceil_div(tiles, sms)); };
   auto last_util = [&](std::int64_t tiles) { return tiles % sms == 0 ? sms : static_cast<int>(tiles % sms); };
-  for (const int bm : block_ms) {
-    for (const int bn : block_ns) {
+  for (const int bm : rule.block_ms) {
+    for (const int bn : rule.block_ns) {
       const std::int64_t tiles = gemm_tile_count(s, bm, bn);
       bool better = best.block_m == 0;
       if (!better) {
@@ -84,11 +140,7 @@ GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per
         } else {
           const int u = last_util(tiles);
           const int bu = last_util(best.tiles);
-          // Equal last waves: less padding wins (the smaller block when the other size is
-          // equal), otherwise the wider BLOCK_N (fewer re-reads of A).
-          better = u > bu || (u == bu && ((bm == best.block_m && bn < best.block_n) ||
-                                          (bn == best.block_n && bm < best.block_m) ||
-                                          (bm != best.block_m && bn > best.block_n)));
+          better = u > bu || (u == bu && rule.tie_break(bm, bn, best.block_m, best.block_n));
         }
       }
       if (better) {
@@ -99,33 +151,71 @@ GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per
     }
   }
   best.waves = waves_of(best.tiles);
-  for (int stages = 8; stages >= 3; --stages) {
+  // The February release never went below 4 stages, and below 6 when 128 is not a multiple
+  // of BLOCK_N (two B scales per K block).
+  const int max_stages = feb && 128 % best.block_n != 0 ? 6 : 8;
+  const int min_stages = feb ? 4 : 3;
+  for (int stages = max_stages; stages >= min_stages; --stages) {
     if (smem_bytes(best.block_m, best.block_n, stages, s.k) <= static_cast<std::uint32_t>(shared_memory_per_block)) {
       best.stages = stages;
       break;
     }
   }
   if (best.stages == 0)
-    throw std::invalid_argument(fmt::format("GEMM: no pipeline of 3 or more stages fits {} B of shared memory",
-                                            shared_memory_per_block));
+    throw std::invalid_argument(fmt::format("GEMM: no pipeline of {} or more stages fits {} B of shared memory",
+                                            min_stages, shared_memory_per_block));
   best.smem_bytes = smem_bytes(best.block_m, best.block_n, best.stages, s.k);
   // Multicast pairs two CTAs that share an operand block: A when N splits into pairs of
-  // blocks, else B when M does (dense only: grouped tiles of one pair must share a group).
-  const std::int64_t total_m = std::accumulate(s.m.begin(), s.m.end(), std::int64_t{0});
-  if (total_m >= 512 && sms % 2 == 0) {
-    if (s.n % (2 * best.block_n) == 0) {
+  // blocks, B when M does (dense only: grouped tiles of one pair must share a group).
+  // DeepGEMM decides on the M it chose the tiling for: the whole M for dense and contiguous
+  // GEMMs (the contiguous groups are one tall matrix), the expected rows per group for the
+  // masked layout, whose groups are separate matrices.
+  const std::int64_t total_m = s.layout == GemmLayout::kMasked ? max_m
+                                                               : std::accumulate(s.m.begin(), s.m.end(), std::int64_t{0});
+  const bool a_legal = s.n % (2 * best.block_n) == 0 && sms % 2 == 0;
+  const bool b_legal = s.layout == GemmLayout::kDense && s.m[0] % (2 * best.block_m) == 0 && sms % 2 == 0;
+  if (feb) {
+    if (total_m >= 1024 && s.layout != GemmLayout::kMasked && a_legal) best.multicast = 2;
+  } else if (total_m >= 512) {
+    // The larger block's side first: the operand of the other one is multicast.
+    const bool a_first = best.block_m > best.block_n;
+    if (a_first ? a_legal : !b_legal && a_legal) {
       best.multicast = 2;
       best.multicast_on_a = true;
-    } else if (s.layout == GemmLayout::kDense && s.m[0] % (2 * best.block_m) == 0) {
+    } else if (b_legal) {
       best.multicast = 2;
       best.multicast_on_a = false;
     }
   }
-  // As few CTAs as keep the wave count (fewer SMs contend for L2 and HBM for the same time).
-  std::int64_t ctas = ceil_div(best.tiles, best.waves);
-  ctas = ceil_div(ctas, best.multicast) * best.multicast;
-  best.ctas = static_cast<int>(std::min<std::int64_t>(ctas, sms));
+  if (feb) {
+    best.ctas = sms;  // one persistent CTA per SM
+  } else {
+    // As few CTAs as keep the wave count (fewer SMs contend for L2 and HBM for the same time).
+    std::int64_t ctas = ceil_div(best.tiles, best.waves);
+    ctas = ceil_div(ctas, best.multicast) * best.multicast;
+    best.ctas = static_cast<int>(std::min<std::int64_t>(ctas, sms));
+  }
   return best;
+}
+
+std::vector<ChunkRef> gemm_b_tail_chunks(const GemmShape& s, const GemmTiling& t, double bytes) {
+  std::vector<ChunkRef> out;
+  if (!(bytes > 0.0)) return out;
+  const auto group = static_cast<std::uint32_t>(s.m.size() - 1);
+  const std::int64_t n_blocks = ceil_div(s.n, t.block_n);
+  const auto k_blocks = static_cast<std::uint32_t>(ceil_div(s.k, kBlockK));
+  // Whole row blocks from the end of B (its rows are contiguous in memory), then reversed so
+  // that the chunks come in address order.
+  double left = bytes;
+  for (std::int64_t nb = n_blocks - 1; nb >= 0 && left > 0.0; --nb) {
+    const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
+    const double chunk = static_cast<double>(cols * kBlockK + 4);
+    if (chunk * k_blocks > left) break;
+    for (std::uint32_t j = k_blocks; j-- > 0;) out.push_back({kTensorB + group, static_cast<std::uint32_t>(nb), j, chunk});
+    left -= chunk * k_blocks;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 double gemm_useful_flops(const GemmShape& s) {
@@ -149,8 +239,9 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   plan.kind = s.layout == GemmLayout::kDense        ? "fp8_gemm"
               : s.layout == GemmLayout::kContiguous ? "grouped_fp8_gemm_contiguous"
                                                     : "grouped_fp8_gemm_masked";
-  plan.config = fmt::format("BM={} BN={} stages={} multicast={}{} ctas={} waves={}", t.block_m, t.block_n, t.stages,
-                            t.multicast, t.multicast == 2 ? (t.multicast_on_a ? "(A)" : "(B)") : "", t.ctas, t.waves);
+  plan.config = fmt::format("BM={} BN={} stages={} multicast={}{} ctas={} waves={}{}", t.block_m, t.block_n, t.stages,
+                            t.multicast, t.multicast == 2 ? (t.multicast_on_a ? "(A)" : "(B)") : "", t.ctas, t.waves,
+                            t.generation == GemmKernelGeneration::kDeepGemm2025Feb ? " (DeepGEMM 2025-02)" : "");
   plan.mma = MmaType::kFp8;
   plan.ctas = t.ctas;
   plan.stages = t.stages;
@@ -177,6 +268,14 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   constexpr std::int64_t kSwizzle = 16;
   const double promotion_ops = features.promotion_on_cuda_cores ? double(t.block_m) * t.block_n : 0.0;
   const double a_l2 = t.multicast == 2 && t.multicast_on_a ? 0.5 : 1.0;
+  // Before its first MMA a tile's math warps load its B scales (__ldg, one round trip); a
+  // contiguous grouped tile first looks its group up in the layout (another, dependent one).
+  const int round_trips = s.layout == GemmLayout::kContiguous ? 2 : 1;
+  const bool feb = t.generation == GemmKernelGeneration::kDeepGemm2025Feb;
+  // February: the tile is written unswizzled and thread 0 waits for its TMA store at once;
+  // April: swizzled, and the store drains while the next tile's main loop runs.
+  const double conflict = feb ? stmatrix_conflict_factor(t.block_n) : 1.0;
+  const StoreWait store_wait = feb ? StoreWait::kImmediately : StoreWait::kBeforeNextEpilogue;
   const double b_l2 = t.multicast == 2 && !t.multicast_on_a ? 0.5 : 1.0;
   plan.tiles.reserve(rows.size() * static_cast<std::size_t>(n_blocks));
   for (std::int64_t ng = 0; ng < n_blocks; ng += kSwizzle) {
@@ -197,7 +296,11 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
         tile.mma_smem_bytes = double(t.block_m) * kBlockK + double(t.block_m / 64) * t.block_n * kBlockK;
         tile.cuda_ops = promotion_ops;
         tile.cuda_overlaps_mma = t.block_m >= 128;  // two math warpgroups ping-pong
-        tile.epilogue_cuda_ops = double(t.block_m) * t.block_n;  // FP32 -> BF16 and the shared-memory write
+        tile.global_round_trips_at_start = round_trips;
+        tile.epilogue_cuda_ops = double(t.block_m) * t.block_n;     // FP32 -> BF16
+        tile.epilogue_smem_bytes = double(t.block_m) * t.block_n * 2;  // stmatrix into the staging buffer
+        tile.epilogue_smem_conflict = conflict;
+        tile.store_wait = store_wait;
         tile.store_bytes = static_cast<std::uint64_t>(rb.rows * cols * 2);
         plan.tiles.push_back(tile);
       }

@@ -54,6 +54,10 @@ std::uint64_t timing_fingerprint(const KernelPlan& p) {
     f.add(t.cuda_ops);
     f.add(t.cuda_overlaps_mma);
     f.add(t.epilogue_cuda_ops);
+    f.add(t.global_round_trips_at_start);
+    f.add(t.epilogue_smem_bytes);
+    f.add(t.epilogue_smem_conflict);
+    f.add(static_cast<int>(t.store_wait));
     f.add(t.store_bytes);
   }
   return f.value();

@@ -13,6 +13,22 @@ namespace codesim::kernels {
 
 enum class MmaType { kNone, kFp8, kBf16 };
 
+/// One chunk of an operand as the L2 model names it: iteration `column_block` of the load
+/// stream (tensor, row_block); `bytes` as it lands in shared memory.
+struct ChunkRef {
+  std::uint32_t tensor = 0;
+  std::uint32_t row_block = 0;
+  std::uint32_t column_block = 0;
+  double bytes = 0.0;
+};
+
+/// When the epilogue waits for the TMA store of the output tile to leave shared memory.
+enum class StoreWait {
+  kNone,                ///< never (element kernels: their output leaves through its own buffer)
+  kBeforeNextEpilogue,  ///< before the next tile's epilogue reuses the staging buffer
+  kImmediately,         ///< right after issuing it, before the next tile starts
+};
+
 /// One operand stream of a main loop: iteration j loads chunk (tensor, row_block, j).
 struct LoadStream {
   std::uint32_t tensor = 0;
@@ -31,6 +47,15 @@ struct TileProgram {
   double cuda_ops = 0.0;                   ///< FP32 lane operations per iteration (promotion, casts)
   bool cuda_overlaps_mma = false;          ///< two math warpgroups ping-pong: CUDA-core work hides behind MMAs
   double epilogue_cuda_ops = 0.0;          ///< per tile
+  /// Dependent global-memory round trips the math warps wait for before the first MMA of the
+  /// tile (DeepGEMM loads the tile's B scales with __ldg; they are L2 hits after the first).
+  int global_round_trips_at_start = 0;
+  /// Bytes the epilogue writes into shared memory (stmatrix) before the TMA store, and the
+  /// bank-conflict factor of that write (1: conflict-free).
+  double epilogue_smem_bytes = 0.0;
+  double epilogue_smem_conflict = 1.0;
+  /// When the output staging buffer is known free again (DeepGEMM's tma_store_wait).
+  StoreWait store_wait = StoreWait::kNone;
   std::uint64_t store_bytes = 0;           ///< output bytes written per tile
 };
 

@@ -99,10 +99,7 @@ ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
   auto& gpu = hw::Gpu::instance(device);
   ExpertComputation out;
   double timeline_us = 0.0;
-  const std::string device_key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", device.file.string(), device.name,
-                                             device.efficiency.tensor_efficiency, device.efficiency.hbm_efficiency,
-                                             device.efficiency.l2_efficiency, device.efficiency.launch_overhead_us,
-                                             device.efficiency.promotion_exposed, device.efficiency.tile_overhead_cycles);
+  const auto device_key = hw::device_fingerprint(device);
   for (const auto& op : operators) {
     OperatorTiming t;
     t.name = op.name;

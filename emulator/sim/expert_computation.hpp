@@ -40,7 +40,7 @@ struct ExpertComputation {
 /// Results of kernels already simulated, by plan fingerprint and device parameters: proposals
 /// often leave a kernel unchanged, and an identical plan on the same device gives the same
 /// result. Share one across the proposals of a comparison.
-using KernelResultCache = std::map<std::pair<std::uint64_t, std::string>, hw::KernelRun>;
+using KernelResultCache = std::map<std::pair<std::uint64_t, std::uint64_t>, hw::KernelRun>;
 
 /// Runs the operators in order. Kernel events go to `trace` as process `trace_process` (the
 /// cache is then not used: every kernel's tiles are drawn).

@@ -1,6 +1,7 @@
 #include "emulator/sim/gemm_simulation.hpp"
 
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -16,13 +17,32 @@ int compute_sms(const hw::DeviceConfig& device, const kernels::LoweringFeatures&
   return sm_limit == 0 ? available : std::min(available, sm_limit);
 }
 
+double parse_l2_at_start(const std::string& text) {
+  if (text == "flushed") return 0.0;
+  constexpr std::string_view prefix = "b-tail/";
+  if (text.rfind(prefix, 0) == 0) {
+    const std::string ratio = text.substr(prefix.size());
+    std::size_t used = 0;
+    double r = 0.0;
+    try {
+      r = std::stod(ratio, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == ratio.size() && !ratio.empty() && r >= 1.0 && r <= 1000.0) return r;
+  }
+  throw std::invalid_argument(fmt::format("'{}': expected flushed or b-tail/<r> with r in [1, 1000]", text));
+}
+
 hw::KernelRun simulate_gemm(const hw::DeviceConfig& device, const kernels::GemmShape& shape,
-                            const kernels::LoweringFeatures& features, int sm_limit, ChromeTrace* trace) {
+                            const kernels::LoweringFeatures& features, int sm_limit, ChromeTrace* trace,
+                            const GemmConditions& conditions) {
   const int sms = compute_sms(device, features, sm_limit);
-  const auto tiling = kernels::choose_gemm_tiling(shape, sms, device.shared_memory_per_block);
+  const auto tiling = kernels::choose_gemm_tiling(shape, sms, device.shared_memory_per_block, conditions.kernel);
   const auto plan = kernels::lower_fp8_gemm("fp8_gemm", shape, tiling, features);
+  const double resident = conditions.b_tail_stream_ratio > 0.0 ? device.l2_bytes / conditions.b_tail_stream_ratio : 0.0;
   auto& gpu = hw::Gpu::instance(device);
-  return gpu.run(plan, trace, 0, 0.0);
+  return gpu.run(plan, trace, 0, 0.0, kernels::gemm_b_tail_chunks(shape, tiling, resident));
 }
 
 }  // namespace codesim::sim

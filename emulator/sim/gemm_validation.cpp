@@ -1,7 +1,6 @@
 #include "emulator/sim/gemm_validation.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -98,6 +97,23 @@ MeasuredGemm finish(MeasuredGemm g, const CsvTable& t, int line) {
   return g;
 }
 
+GemmConditions conditions_of(const CsvTable& t, const std::pair<int, std::vector<std::string>>& row) {
+  GemmConditions c;
+  const auto& kernel = row.second[t.column("kernel")];
+  const auto& l2 = row.second[t.column("l2_at_start")];
+  try {
+    c.kernel = kernels::parse_gemm_kernel_generation(kernel);
+  } catch (const std::invalid_argument& e) {
+    throw io::DataFileError(fmt::format("{}: line {}: column kernel: {}", t.file.string(), row.first, e.what()));
+  }
+  try {
+    c.b_tail_stream_ratio = parse_l2_at_start(l2);
+  } catch (const std::invalid_argument& e) {
+    throw io::DataFileError(fmt::format("{}: line {}: column l2_at_start = {}", t.file.string(), row.first, e.what()));
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<MeasuredGemm> read_published_dense_gemms(const std::filesystem::path& csv) {
@@ -112,6 +128,31 @@ std::vector<MeasuredGemm> read_published_dense_gemms(const std::filesystem::path
     out.push_back(finish(g, t, row.first));
   }
   return out;
+}
+
+void apply_measurement_conditions(std::vector<MeasuredGemm>& rows, const std::filesystem::path& csv) {
+  const auto t = read_csv(csv);
+  std::vector<int> matched(rows.size(), 0);
+  for (const auto& line : t.rows) {
+    const auto m = t.integer(line, "m", 1, kMaxDim);
+    const auto n = t.integer(line, "n", 1, kMaxDim);
+    const auto k = t.integer(line, "k", 1, kMaxDim);
+    bool found = false;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& s = rows[i].shape;
+      if (s.m.size() != 1 || s.m[0] != m || s.n != n || s.k != k) continue;
+      rows[i].conditions = conditions_of(t, line);
+      ++matched[i];
+      found = true;
+    }
+    if (!found)
+      throw io::DataFileError(fmt::format("{}: line {}: no measured row has m={} n={} k={}", csv.string(), line.first, m, n, k));
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (matched[i] != 1)
+      throw io::DataFileError(fmt::format("{}: the row m={} n={} k={} (line {} of its table) has {} condition lines, "
+                                          "expected one", csv.string(), rows[i].shape.m[0], rows[i].shape.n,
+                                          rows[i].shape.k, rows[i].line, matched[i]));
 }
 
 std::vector<MeasuredGemm> read_published_grouped_gemms(const std::filesystem::path& csv) {
@@ -129,11 +170,14 @@ std::vector<MeasuredGemm> read_published_grouped_gemms(const std::filesystem::pa
       g.shape.layout = kernels::GemmLayout::kContiguous;
     } else if (layout == "masked") {
       g.shape.layout = kernels::GemmLayout::kMasked;
+    } else if (layout == "dense" && groups == 1) {
+      g.shape.layout = kernels::GemmLayout::kDense;
     } else {
-      throw io::DataFileError(fmt::format("{}: line {}: column layout = '{}': expected contiguous or masked",
-                                          csv.string(), row.first, layout));
+      throw io::DataFileError(fmt::format("{}: line {}: column layout = '{}': expected contiguous, masked or dense "
+                                          "(one group)", csv.string(), row.first, layout));
     }
     g.measured_tflops = t.number(row, "tflops", 1e-3, 1e5);
+    g.conditions = conditions_of(t, row);
     out.push_back(finish(g, t, row.first));
   }
   return out;
@@ -143,7 +187,7 @@ std::vector<GemmPrediction> predict(const hw::DeviceConfig& device, const std::v
   std::vector<GemmPrediction> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    const auto run = simulate_gemm(device, r.shape, {});
+    const auto run = simulate_gemm(device, r.shape, {}, 0, nullptr, r.conditions);
     out.push_back({r, run.time_us, run.tflops(), run.config});
   }
   return out;
@@ -159,55 +203,6 @@ double max_absolute_percent_error(const std::vector<GemmPrediction>& p) {
   double m = 0.0;
   for (const auto& x : p) m = std::max(m, std::fabs(x.error_percent()));
   return m;
-}
-
-hw::EfficiencyParameters fit_efficiency(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows) {
-  auto d = device;
-  auto to_array = [](const hw::EfficiencyParameters& e) {
-    return std::array<double, 6>{e.tensor_efficiency, e.hbm_efficiency,    e.l2_efficiency,
-                                 e.launch_overhead_us, e.promotion_exposed, e.tile_overhead_cycles};
-  };
-  auto from_array = [](const std::array<double, 6>& a) {
-    return hw::EfficiencyParameters{a[0], a[1], a[2], a[3], a[4], a[5]};
-  };
-  auto objective = [&](const std::array<double, 6>& a) {
-    d.efficiency = from_array(a);
-    const auto p = predict(d, rows);
-    return mean_absolute_percent_error(p) + 0.2 * std::max(0.0, max_absolute_percent_error(p) - 12.0);
-  };
-  const std::array<double, 6> lo{0.3, 0.3, 0.1, 0.0, 0.0, 0.0};
-  const std::array<double, 6> hi{1.0, 1.0, 1.0, 20.0, 1.0, 20000.0};
-  std::array<double, 6> step{0.1, 0.1, 0.2, 2.0, 0.3, 1000.0};
-  auto p = to_array(device.efficiency);
-  double best = objective(p);
-  for (int round = 0; round < 12; ++round) {
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      for (const double dir : {-1.0, 1.0}) {
-        for (;;) {
-          auto q = p;
-          q[i] = std::clamp(p[i] + dir * step[i], lo[i], hi[i]);
-          if (q[i] == p[i]) break;
-          const double v = objective(q);
-          if (!(v < best - 1e-9)) break;
-          best = v;
-          p = q;
-        }
-      }
-      step[i] *= 0.6;
-    }
-  }
-  return from_array(p);
-}
-
-std::vector<NamedParameter> named_parameters(const hw::EfficiencyParameters& e) {
-  return {
-      {"tensor_efficiency", e.tensor_efficiency, "sustained fraction of the peak MMA rate"},
-      {"hbm_efficiency", e.hbm_efficiency, "achievable fraction of the peak HBM bandwidth"},
-      {"l2_efficiency", e.l2_efficiency, "achievable fraction of the L2->SM bandwidth"},
-      {"launch_overhead_us", e.launch_overhead_us, "fixed cost per kernel (us)"},
-      {"promotion_exposed", e.promotion_exposed, "share of CUDA-core promotion not hidden behind MMAs"},
-      {"tile_overhead_cycles", e.tile_overhead_cycles, "per output tile: scheduling, barriers, epilogue set-up"},
-  };
 }
 
 }  // namespace codesim::sim

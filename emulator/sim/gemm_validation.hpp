@@ -1,13 +1,14 @@
 #pragma once
 // Predicted against measured GEMM times: the published DeepGEMM table of
-// ../shared/reference/h800 (or any CSV with its columns), the per-row error, the mean absolute
-// percentage error, and the fit of a device's efficiency parameters to such rows.
+// ../shared/reference/h800 (or any CSV with its columns), the per-row error and the mean
+// absolute percentage error. Fitting a device to such rows is gemm_calibration.hpp.
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "emulator/hw/device_config.hpp"
 #include "emulator/kernels/gemm_kernel.hpp"
+#include "emulator/sim/gemm_simulation.hpp"
 
 namespace codesim::sim {
 
@@ -16,14 +17,21 @@ struct MeasuredGemm {
   double measured_us = 0.0;  ///< recovered from the published TFLOPS: 2*M*N*K / TFLOPS
   double measured_tflops = 0.0;
   int line = 0;              ///< line in the source file
+  GemmConditions conditions;  ///< the DeepGEMM release and the L2 state it was measured with
 };
 
-/// Reads a CSV with header `m,n,k,tflops,...` (the columns of deepgemm_dense_fp8_gemm.csv).
-/// Throws io::DataFileError naming the file, line, column and value for anything malformed.
+/// Reads a CSV with header `m,n,k,tflops,...` (the columns of deepgemm_dense_fp8_gemm.csv),
+/// with default conditions (see apply_measurement_conditions). Throws io::DataFileError
+/// naming the file, line, column and value for anything malformed.
 [[nodiscard]] std::vector<MeasuredGemm> read_published_dense_gemms(const std::filesystem::path& csv);
 
-/// Reads the project's grouped-GEMM figures (data/published/*.csv: groups,m_per_group,n,k,
-/// layout,tflops,source).
+/// Sets each row's conditions from a CSV `m,n,k,kernel,l2_at_start` (kernel: a GEMM kernel
+/// generation; l2_at_start: flushed or b-tail/<r>), matched on the shape. Every row needs
+/// exactly one line and every line a row; throws io::DataFileError otherwise.
+void apply_measurement_conditions(std::vector<MeasuredGemm>& rows, const std::filesystem::path& csv);
+
+/// Reads the project's published-figure tables (data/published/*.csv: groups,m_per_group,n,k,
+/// layout,tflops,kernel,l2_at_start,source); layout dense (one group), contiguous or masked.
 [[nodiscard]] std::vector<MeasuredGemm> read_published_grouped_gemms(const std::filesystem::path& csv);
 
 struct GemmPrediction {
@@ -37,17 +45,5 @@ struct GemmPrediction {
 [[nodiscard]] std::vector<GemmPrediction> predict(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows);
 [[nodiscard]] double mean_absolute_percent_error(const std::vector<GemmPrediction>& p);
 [[nodiscard]] double max_absolute_percent_error(const std::vector<GemmPrediction>& p);
-
-/// Fits the six efficiency parameters by coordinate descent on MAPE (plus a penalty on rows
-/// off by more than 12%), starting from the device's values. Deterministic.
-[[nodiscard]] hw::EfficiencyParameters fit_efficiency(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows);
-
-/// The parameters as (name, value, meaning) for printing.
-struct NamedParameter {
-  std::string name;
-  double value;
-  std::string meaning;
-};
-[[nodiscard]] std::vector<NamedParameter> named_parameters(const hw::EfficiencyParameters& e);
 
 }  // namespace codesim::sim

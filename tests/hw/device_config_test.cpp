@@ -10,6 +10,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "emulator/hw/calibration_parameters.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
 
@@ -63,31 +64,14 @@ TEST(ShippedDevices, H800PeaksMatchThePublishedFigures) {
 TEST(ShippedDevices, H100DiffersFromH800OnlyInNvlink) {
   const auto a = load_device("h800");
   auto b = load_device("h100-sxm");
+  EXPECT_DOUBLE_EQ(a.nvlink_gbps, 200.0);
   EXPECT_DOUBLE_EQ(b.nvlink_gbps, 450.0);
-  // Make the H100 look like the H800 in the fields that may differ; everything else must match.
+  EXPECT_NE(device_fingerprint(a), device_fingerprint(b));
+  // With the H800's name and NVLink, the H100 is the H800 in every value that affects timing,
+  // its calibration included (inherited: same die, clocks and power limit).
+  b.name = a.name;
   b.nvlink_gbps = a.nvlink_gbps;
-  EXPECT_EQ(b.sms, a.sms);
-  EXPECT_EQ(b.clock_mhz, a.clock_mhz);
-  EXPECT_EQ(b.tensor_fp8_flops_per_clk, a.tensor_fp8_flops_per_clk);
-  EXPECT_EQ(b.tensor_bf16_flops_per_clk, a.tensor_bf16_flops_per_clk);
-  EXPECT_EQ(b.cuda_core_fp32_lanes, a.cuda_core_fp32_lanes);
-  EXPECT_EQ(b.shared_memory_per_sm, a.shared_memory_per_sm);
-  EXPECT_EQ(b.shared_memory_per_block, a.shared_memory_per_block);
-  EXPECT_EQ(b.l2_bytes, a.l2_bytes);
-  EXPECT_EQ(b.l2_bandwidth_gbps, a.l2_bandwidth_gbps);
-  EXPECT_EQ(b.l2_latency_ns, a.l2_latency_ns);
-  EXPECT_EQ(b.hbm_bytes, a.hbm_bytes);
-  EXPECT_EQ(b.hbm_bandwidth_gbps, a.hbm_bandwidth_gbps);
-  EXPECT_EQ(b.hbm_latency_ns, a.hbm_latency_ns);
-  EXPECT_EQ(b.nvlink_gbps, a.nvlink_gbps);
-  EXPECT_EQ(b.nic_gbps, a.nic_gbps);
-  EXPECT_EQ(b.nics, a.nics);
-  EXPECT_EQ(b.efficiency.tensor_efficiency, a.efficiency.tensor_efficiency);
-  EXPECT_EQ(b.efficiency.hbm_efficiency, a.efficiency.hbm_efficiency);
-  EXPECT_EQ(b.efficiency.l2_efficiency, a.efficiency.l2_efficiency);
-  EXPECT_EQ(b.efficiency.launch_overhead_us, a.efficiency.launch_overhead_us);
-  EXPECT_EQ(b.efficiency.promotion_exposed, a.efficiency.promotion_exposed);
-  EXPECT_EQ(b.efficiency.tile_overhead_cycles, a.efficiency.tile_overhead_cycles);
+  EXPECT_EQ(device_fingerprint(b), device_fingerprint(a));
 }
 
 TEST(ShippedDevices, H200HasTheH100SmSideAndFasterLargerMemory) {
@@ -101,16 +85,32 @@ TEST(ShippedDevices, H200HasTheH100SmSideAndFasterLargerMemory) {
   EXPECT_NEAR(h200.hbm_bytes / 1e9, 150.0, 1.0);
 }
 
-TEST(ShippedDevices, EfficienciesAreInRange) {
+TEST(ShippedDevices, EveryCalibrationParameterHasAUnitARangeAndASource) {
   for (const auto& n : device_names()) {
-    const auto e = load_device(n).efficiency;
-    for (const double x : {e.tensor_efficiency, e.hbm_efficiency, e.l2_efficiency}) {
-      EXPECT_GT(x, 0.0) << n;
-      EXPECT_LE(x, 1.0) << n;
+    const auto d = load_device(n);
+    ASSERT_EQ(d.calibration.parameters.size(), calibration_parameter_decls().size()) << n;
+    for (const auto& decl : calibration_parameter_decls()) {
+      const auto& p = d.calibration.parameter(decl.name);
+      EXPECT_EQ(p.unit, decl.unit) << n << " " << p.name;
+      EXPECT_GE(p.lo, decl.hard_lo) << n << " " << p.name;
+      EXPECT_LE(p.hi, decl.hard_hi) << n << " " << p.name;
+      EXPECT_LT(p.lo, p.hi) << n << " " << p.name << ": a fitted or documented range, not a point";
+      EXPECT_GE(p.value, p.lo) << n << " " << p.name;
+      EXPECT_LE(p.value, p.hi) << n << " " << p.name;
+      EXPECT_GT(p.source.size(), 40U) << n << " " << p.name << ": the source must say where the range comes from";
+      EXPECT_EQ(get(d.calibration.values, p.name), p.value) << n << " " << p.name;
     }
-    EXPECT_GE(e.promotion_exposed, 0.0) << n;
-    EXPECT_LE(e.promotion_exposed, 1.0) << n;
+    EXPECT_FALSE(d.calibration.fitted_on.empty()) << n;
   }
+}
+
+TEST(ShippedDevices, TheModelRunsAtTheCalibratedClockNotTheNominalOne) {
+  const auto d = load_device("h800");
+  EXPECT_DOUBLE_EQ(d.clock_mhz, 1830.0);  // where the datasheet peaks are quoted
+  EXPECT_NE(d.calibration.values.sm_clock_mhz, d.clock_mhz);
+  const auto& clock = d.calibration.parameter("sm_clock_mhz");
+  EXPECT_LE(clock.lo, 1600.0);  // the throttled clock DeepSeek observed must lie in the range
+  EXPECT_GE(clock.hi, 1830.0);
 }
 
 class DeviceFiles : public ::testing::Test {
@@ -172,8 +172,8 @@ TEST_F(DeviceFiles, WrongTypeIsAnError) {
   d["sm"]["count"] = "132";
   expect_names(error_of(d), {"bad-device.json", "/sm/count", "\"132\"", "whole number"});
   d = h800();
-  d["l2"]["bandwidth_gbps"] = true;
-  expect_names(error_of(d), {"bad-device.json", "/l2/bandwidth_gbps", "true", "must be a number"});
+  d["l2"]["latency_ns"] = true;
+  expect_names(error_of(d), {"bad-device.json", "/l2/latency_ns", "true", "must be a number"});
   d = h800();
   d["sm"]["count"] = 132.5;
   expect_names(error_of(d), {"bad-device.json", "/sm/count", "132.5", "whole number"});
@@ -197,29 +197,73 @@ TEST_F(DeviceFiles, OutOfRangeCountIsAnError) {
   expect_names(error_of(d), {"bad-device.json", "/sm/clock_mhz", "20000", "must be in"});
 }
 
-TEST_F(DeviceFiles, EfficiencyZeroIsAnError) {
+TEST_F(DeviceFiles, CalibrationValueOutsideItsRangeIsAnError) {
   auto d = h800();
-  d["efficiency"]["tensor_efficiency"] = 0;
-  expect_names(error_of(d), {"bad-device.json", "/efficiency/tensor_efficiency", "= 0", "must be > 0 and <= 1"});
-}
-
-TEST_F(DeviceFiles, EfficiencyAboveOneIsAnError) {
-  auto d = h800();
-  d["efficiency"]["hbm_efficiency"] = 1.5;
-  expect_names(error_of(d), {"bad-device.json", "/efficiency/hbm_efficiency", "1.5", "must be > 0 and <= 1"});
+  d["calibration"]["parameters"]["sm_clock_mhz"]["value"] = 2500;
+  expect_names(error_of(d), {"bad-device.json", "/calibration/parameters/sm_clock_mhz/value", "2500", "must be in 1400..1980"});
   d = h800();
-  d["efficiency"]["promotion_exposed"] = 1.5;
-  expect_names(error_of(d), {"bad-device.json", "/efficiency/promotion_exposed", "1.5", "must be in 0..1"});
+  d["calibration"]["parameters"]["promotion_hidden_fraction"]["value"] = 0.2;
+  expect_names(error_of(d),
+               {"bad-device.json", "/calibration/parameters/promotion_hidden_fraction/value", "0.2", "must be in 0.45..1"});
 }
 
-TEST_F(DeviceFiles, EfficiencyOfOneAndZeroOverheadsAreAllowed) {
+TEST_F(DeviceFiles, CalibrationRangeOutsidePhysicsOrInvertedIsAnError) {
   auto d = h800();
-  d["efficiency"]["l2_efficiency"] = 1;
-  d["efficiency"]["launch_overhead_us"] = 0;
-  d["efficiency"]["promotion_exposed"] = 0;
-  d["efficiency"]["tile_overhead_cycles"] = 0;
-  d["efficiency"].erase("fitted_on");
+  d["calibration"]["parameters"]["promotion_hidden_fraction"]["range"] = {0.0, 1.5};
+  expect_names(error_of(d), {"bad-device.json", "/calibration/parameters/promotion_hidden_fraction/range", "1.5",
+                             "every number must be in 0..1"});
+  d = h800();
+  d["calibration"]["parameters"]["kernel_fixed_us"]["range"] = {5.0, 1.0};
+  expect_names(error_of(d), {"/calibration/parameters/kernel_fixed_us/range", "[5.0,1.0]", "low end is above the high end"});
+  d = h800();
+  d["calibration"]["parameters"]["kernel_fixed_us"]["range"] = {1.0};
+  expect_names(error_of(d), {"/calibration/parameters/kernel_fixed_us/range", "an array of 2 numbers"});
+}
+
+TEST_F(DeviceFiles, CalibrationUnitSourceAndNamesAreChecked) {
+  auto d = h800();
+  d["calibration"]["parameters"]["sm_clock_mhz"]["unit"] = "GHz";
+  expect_names(error_of(d), {"/calibration/parameters/sm_clock_mhz/unit", "\"GHz\"", "must be one of: MHz"});
+  d = h800();
+  d["calibration"]["parameters"]["tile_sync_cycles"]["source"] = "";
+  expect_names(error_of(d), {"/calibration/parameters/tile_sync_cycles/source", "say where the range comes from"});
+  d = h800();
+  d["calibration"]["parameters"]["tensor_efficiency"] = d["calibration"]["parameters"]["hbm_read_efficiency"];
+  expect_names(error_of(d), {"/calibration/parameters/tensor_efficiency", "unknown field"});
+  d = h800();
+  d["calibration"]["parameters"].erase("l2_bandwidth_gbps");
+  expect_names(error_of(d), {"/calibration/parameters/l2_bandwidth_gbps", "(missing)", "required"});
+  d = h800();
+  d["calibration"]["parameters"]["hbm_write_efficiency"]["fitted"] = "yes";
+  expect_names(error_of(d), {"/calibration/parameters/hbm_write_efficiency/fitted", "must be true or false"});
+}
+
+TEST_F(DeviceFiles, ConsistentSetMembersAreChecked) {
+  auto d = h800();
+  ASSERT_TRUE(d["calibration"].contains("consistent_set")) << "h800.json ships its consistent set";
+  auto& members = d["calibration"]["consistent_set"]["members"];
+  ASSERT_GE(members.size(), 2U);
   EXPECT_EQ(error_of(d), "");
+  // The first member is the best fit: it must equal the values the model runs with.
+  auto changed = d;
+  changed["calibration"]["parameters"]["tile_sync_cycles"]["value"] = 0;
+  expect_names(error_of(changed), {"/calibration/consistent_set/members/0/values/tile_sync_cycles",
+                                   "re-run codesim calibrate"});
+  // Every member stays inside the ranges.
+  auto outside = d;
+  outside["calibration"]["consistent_set"]["members"][1]["values"]["sm_clock_mhz"] = 3000;
+  expect_names(error_of(outside), {"/calibration/consistent_set/members/1/values/sm_clock_mhz", "3000", "must be in"});
+  // A parameter that is not fitted has one value in every member.
+  auto fixed = d;
+  fixed["calibration"]["parameters"]["kernel_fixed_us"]["fitted"] = false;
+  const double v = fixed["calibration"]["parameters"]["kernel_fixed_us"]["value"].get<double>();
+  const double other = v == 1.0 ? 1.5 : 1.0;
+  fixed["calibration"]["consistent_set"]["members"][1]["values"]["kernel_fixed_us"] = other;
+  expect_names(error_of(fixed), {"/calibration/consistent_set/members/1/values/kernel_fixed_us", "is not fitted"});
+  // Without a consistent set the device still loads (its predictions then have no band).
+  auto without = d;
+  without["calibration"].erase("consistent_set");
+  EXPECT_EQ(error_of(without), "");
 }
 
 TEST_F(DeviceFiles, SharedMemoryPerBlockAbovePerSmIsAnError) {
@@ -231,8 +275,10 @@ TEST_F(DeviceFiles, SharedMemoryPerBlockAbovePerSmIsAnError) {
 
 TEST_F(DeviceFiles, WrongSchemaIsAnError) {
   auto d = h800();
-  d["schema"] = "codesim.device/2";
-  expect_names(error_of(d), {"bad-device.json", "/schema", "codesim.device/2", "codesim.device/1"});
+  d["schema"] = "codesim.device/3";
+  expect_names(error_of(d), {"bad-device.json", "/schema", "codesim.device/3", "codesim.device/2"});
+  d["schema"] = "codesim.device/1";
+  expect_names(error_of(d), {"bad-device.json", "/schema", "\"efficiency\" section", "replaced it by \"calibration\""});
 }
 
 TEST_F(DeviceFiles, MalformedJsonIsAnError) {

@@ -14,11 +14,19 @@ namespace k = codesim::kernels;
 
 namespace {
 
-/// H800 with every efficiency at its ideal value, so hand computations are exact.
+/// H800 at its nominal clock with ideal memories and no fixed costs, so hand computations
+/// are exact.
 hw::DeviceConfig ideal_h800() {
   auto d = hw::load_device("h800");
-  d.efficiency = hw::EfficiencyParameters{1.0, 1.0, 1.0, 0.0, 1.0, 0.0};
-  return d;
+  hw::CalibrationValues v;
+  v.sm_clock_mhz = 1830.0;
+  v.promotion_hidden_fraction = 0.0;
+  v.hbm_read_efficiency = 1.0;
+  v.hbm_write_efficiency = 1.0;
+  v.l2_bandwidth_gbps = 10000.0;
+  v.kernel_fixed_us = 0.0;
+  v.tile_sync_cycles = 0.0;
+  return d.with_calibration(v);
 }
 
 k::KernelPlan compute_only(int tiles, std::uint32_t iterations) {
