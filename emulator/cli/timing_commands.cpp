@@ -80,6 +80,8 @@ struct GemmOptions {
   std::string layout = "dense";
   std::string proposal = "baseline";
   int sms = 0;
+  std::string kernel = "deepgemm-2025-04";
+  std::string l2_at_start = "flushed";
   bool json = false;
   std::string trace;
 };
@@ -95,12 +97,19 @@ void run_gemm(const GemmOptions& o) {
   else if (o.layout == "masked") shape.layout = kernels::GemmLayout::kMasked;
   else if (o.groups > 1)
     throw InputError(fmt::format("--groups {} needs --layout contiguous or masked (got {})", o.groups, o.layout));
+  sim::GemmConditions conditions;
+  try {
+    conditions.kernel = kernels::parse_gemm_kernel_generation(o.kernel);
+    conditions.b_tail_stream_ratio = sim::parse_l2_at_start(o.l2_at_start);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("--kernel {} / --l2-at-start {}: {}", o.kernel, o.l2_at_start, e.what()));
+  }
   sim::ChromeTrace trace;
   std::vector<hw::KernelRun> runs;  // one per member of the consistent set, the best fit first
   try {
     for (const auto& member : sim::band_members(device))
       runs.push_back(sim::simulate_gemm(member, shape, features_of(proposal), o.sms,
-                                        runs.empty() && !o.trace.empty() ? &trace : nullptr));
+                                        runs.empty() && !o.trace.empty() ? &trace : nullptr, conditions));
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -126,6 +135,8 @@ void run_gemm(const GemmOptions& o) {
     j["operator"] = shape.layout == kernels::GemmLayout::kDense ? "fp8_gemm" : run.kind;
     j["shape"] = {{"m", o.m}, {"n", o.n}, {"k", o.k}, {"groups", o.groups}, {"layout", o.layout}};
     j["proposal"] = proposal.spec();
+    j["kernel_release"] = o.kernel;
+    j["l2_at_start"] = o.l2_at_start;
     put_band(j, "time_us", time_band);
     put_band(j, "tflops", tflops_band);
     j["gbps"] = run.gbps();
@@ -192,7 +203,8 @@ std::unique_ptr<Comparison> compare(const ScenarioOptions& o) {
   std::vector<std::pair<std::string, kernels::LoweringFeatures>> specs;
   for (const auto& p : columns) specs.emplace_back(p.spec(), features_of(p, scenario));
   try {
-    c->result = sim::compare_proposals(c->device, c->gpu.operators, specs, o.trace.empty() ? nullptr : &c->trace);
+    c->result = sim::compare_proposals(c->device, c->gpu.operators, specs, o.trace.empty() ? nullptr : &c->trace,
+                                       worker_count());
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -335,6 +347,11 @@ void add_timing_commands(CLI::App& app) {
         ->capture_default_str();
     c->add_option("--proposal", o->proposal, "a proposal (codesim proposals list)")->capture_default_str();
     c->add_option("--sms", o->sms, "at most this many SMs (0: all)")->check(CLI::Range(0, 1024));
+    c->add_option("--kernel", o->kernel, "the DeepGEMM release: deepgemm-2025-04 or deepgemm-2025-02 (the first)")
+        ->capture_default_str();
+    c->add_option("--l2-at-start", o->l2_at_start,
+                  "flushed, or b-tail/<r>: the newest L2/r bytes of B resident (a benchmark that has just written B)")
+        ->capture_default_str();
     c->add_flag("--json", o->json, "JSON in the shared result schema (bands as <key>_low and <key>_high)");
     c->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) of the simulated timeline (best fit)");
     c->callback([o] { run_gemm(*o); });

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -55,18 +53,6 @@ PublishedRows read_published(const std::string& folder) {
     throw InputError(e.what());
   }
   return r;
-}
-
-/// Processes that simulate calibration rows: one per core ($CODESIM_WORKERS overrides).
-std::size_t worker_count() {
-  if (const char* env = std::getenv("CODESIM_WORKERS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const long n = std::strtol(env, &end, 10);
-    if (end == env || *end != '\0' || n < 1 || n > 256)
-      throw InputError(fmt::format("CODESIM_WORKERS={}: expected a whole number in 1..256", env));
-    return static_cast<std::size_t>(n);
-  }
-  return std::max(1U, std::thread::hardware_concurrency());
 }
 
 std::string shape_text(const sim::MeasuredGemm& g) {
@@ -274,6 +260,13 @@ void run_validate(const ValidateOptions& o) {
     throw InputError(e.what());
   }
   auto& problem = calibration->problem();
+  if (!o.profile.empty()) {  // before anything is printed
+    try {
+      (void)problem.index_of(o.profile);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(fmt::format("--profile {}: {} (only fitted parameters have a profile)", o.profile, e.what()));
+    }
+  }
   std::vector<double> best = calibration->start();
   std::string origin = "from the device file";
   if (o.fit) {

@@ -20,6 +20,7 @@ L2Cache::L2Cache(sc_core::sc_module_name name, const DeviceConfig& device)
 void L2Cache::configure(const DeviceConfig& device) {
   port_.set_rate(l2_rate(device));
   capacity_ = device.l2_bytes;
+  write_back_rate_ = device.hbm_bandwidth_gbps * device.calibration.values.hbm_write_efficiency;  // B/ns
   latency_ns_ = device.l2_latency_ns;
   reset();
 }
@@ -67,11 +68,13 @@ void L2Cache::b_transport(int /*sm*/, tlm::tlm_generic_payload& payload, sc_core
   auto* r = payload.get_extension<ChunkRequest>();
   const double l2_bytes = r->bytes * r->l2_bytes_factor;
   if (payload.is_write()) {
-    // Stores land in L2 and are written back to HBM; the SM does not wait for HBM. The
-    // store has left the SM's shared memory once the crossbar has carried it.
-    r->sent_ns = port_.reserve(r->issue_ns, l2_bytes);
+    // Stores land in L2 and are written back to HBM; the SM does not wait for HBM, but the L2
+    // holds at most its capacity of data not yet written back: a store is taken once the
+    // write-back queued ahead of it fits. It has left the SM's shared memory then.
+    const double crossbar = port_.reserve(r->issue_ns, l2_bytes);
+    const double written_back = fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, true);
+    r->sent_ns = std::max(crossbar, written_back - capacity_ / write_back_rate_);
     r->done_ns = r->sent_ns + latency_ns_;
-    fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, true);
   } else {
     double ready = 0.0;
     auto it = lines_.find(r->key);

@@ -1,7 +1,9 @@
 #pragma once
 // The L2 between the SMs and HBM, at chunk granularity: a chunk another CTA already brought
 // in is a hit (it waits for the data if the first request is still in flight); capacity is
-// managed least-recently-used. The SM side is one bandwidth-shared port (the crossbar,
+// managed least-recently-used. Stores are written back to HBM behind the SMs' backs, but no
+// more than the L2's capacity may wait for write-back, so a store-bound kernel runs at the
+// HBM write rate. The SM side is one bandwidth-shared port (the crossbar,
 // the calibrated l2_bandwidth_gbps); misses and write-backs go to HBM through `hbm_side`.
 #include <cstdint>
 #include <list>
@@ -49,6 +51,7 @@ class L2Cache : public sc_core::sc_module {
   };
   BandwidthCalendar port_;
   double capacity_ = 0.0;
+  double write_back_rate_ = 1.0;  ///< HBM write bandwidth the dirty data drains at (B/ns)
   double latency_ns_ = 0.0;
   double resident_ = 0.0;
   std::unordered_map<std::uint64_t, Line> lines_;

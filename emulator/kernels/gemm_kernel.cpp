@@ -269,8 +269,9 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   const double promotion_ops = features.promotion_on_cuda_cores ? double(t.block_m) * t.block_n : 0.0;
   const double a_l2 = t.multicast == 2 && t.multicast_on_a ? 0.5 : 1.0;
   // Before its first MMA a tile's math warps load its B scales (__ldg, one round trip); a
-  // contiguous grouped tile first looks its group up in the layout (another, dependent one).
-  const int round_trips = s.layout == GemmLayout::kContiguous ? 2 : 1;
+  // grouped tile first looks its group up (the contiguous layout's group index, the masked
+  // layout's row count): another round trip, which the scale address depends on.
+  const int round_trips = s.layout == GemmLayout::kDense ? 1 : 2;
   const bool feb = t.generation == GemmKernelGeneration::kDeepGemm2025Feb;
   // February: the tile is written unswizzled and thread 0 waits for its TMA store at once;
   // April: swizzled, and the store drains while the next tile's main loop runs.

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "emulator/kernels/elementwise_kernels.hpp"
 #include "emulator/kernels/gemm_kernel.hpp"
 #include "emulator/sim/gemm_simulation.hpp"
@@ -46,6 +48,56 @@ double ExpertComputation::hbm_bytes() const {
   for (const auto& o : operators)
     for (const auto& k : o.kernels) b += k.hbm_read_bytes + k.hbm_write_bytes;
   return b;
+}
+
+std::string serialize_expert_computations(const std::vector<ExpertComputation>& runs) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& run : runs) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const auto& op : run.operators) {
+      nlohmann::json kernels = nlohmann::json::array();
+      for (const auto& k : op.kernels)
+        kernels.push_back({k.name, k.kind, k.config, k.time_us, k.useful_flops, k.nominal_bytes, k.sms_used,
+                           k.tensor_busy_us, k.cuda_busy_us, k.l2_to_sm_bytes, k.l2_hit_bytes, k.hbm_read_bytes,
+                           k.hbm_write_bytes, k.hbm_busy_us, k.l2_busy_us});
+      ops.push_back({op.name, op.kind, op.status, kernels});
+    }
+    j.push_back(ops);
+  }
+  return j.dump();
+}
+
+std::vector<ExpertComputation> deserialize_expert_computations(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  std::vector<ExpertComputation> out;
+  for (const auto& ops : j) {
+    ExpertComputation run;
+    for (const auto& op : ops) {
+      OperatorTiming t{op[0].get<std::string>(), op[1].get<std::string>(), op[2].get<std::string>(), {}};
+      for (const auto& k : op[3]) {
+        hw::KernelRun r;
+        r.name = k[0].get<std::string>();
+        r.kind = k[1].get<std::string>();
+        r.config = k[2].get<std::string>();
+        r.time_us = k[3].get<double>();
+        r.useful_flops = k[4].get<double>();
+        r.nominal_bytes = k[5].get<double>();
+        r.sms_used = k[6].get<int>();
+        r.tensor_busy_us = k[7].get<double>();
+        r.cuda_busy_us = k[8].get<double>();
+        r.l2_to_sm_bytes = k[9].get<double>();
+        r.l2_hit_bytes = k[10].get<double>();
+        r.hbm_read_bytes = k[11].get<double>();
+        r.hbm_write_bytes = k[12].get<double>();
+        r.hbm_busy_us = k[13].get<double>();
+        r.l2_busy_us = k[14].get<double>();
+        t.kernels.push_back(std::move(r));
+      }
+      run.operators.push_back(std::move(t));
+    }
+    out.push_back(std::move(run));
+  }
+  return out;
 }
 
 std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op, const kernels::LoweringFeatures& f,

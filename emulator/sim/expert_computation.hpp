@@ -42,6 +42,11 @@ struct ExpertComputation {
 /// result. Share one across the proposals of a comparison.
 using KernelResultCache = std::map<std::pair<std::uint64_t, std::uint64_t>, hw::KernelRun>;
 
+/// The results as text and back, exactly (every double survives): a comparison simulates its
+/// members in other processes and collects their results this way.
+[[nodiscard]] std::string serialize_expert_computations(const std::vector<ExpertComputation>& runs);
+[[nodiscard]] std::vector<ExpertComputation> deserialize_expert_computations(const std::string& text);
+
 /// Runs the operators in order. Kernel events go to `trace` as process `trace_process` (the
 /// cache is then not used: every kernel's tiles are drawn).
 [[nodiscard]] ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,

@@ -27,7 +27,8 @@ struct MeasuredGemm {
 
 /// Sets each row's conditions from a CSV `m,n,k,kernel,l2_at_start` (kernel: a GEMM kernel
 /// generation; l2_at_start: flushed or b-tail/<r>), matched on the shape. Every row needs
-/// exactly one line and every line a row; throws io::DataFileError otherwise.
+/// exactly one line (a line without a row is allowed: the measured table may be a subset);
+/// throws io::DataFileError otherwise.
 void apply_measurement_conditions(std::vector<MeasuredGemm>& rows, const std::filesystem::path& csv);
 
 /// Reads the project's published-figure tables (data/published/*.csv: groups,m_per_group,n,k,

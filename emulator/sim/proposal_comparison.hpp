@@ -31,10 +31,12 @@ struct ProposalComparison {
   std::vector<ComparedProposal> proposals;    ///< the baseline first
 };
 
-/// Runs every column with every member. The best fit's kernels go to `trace` (process = the
-/// column's index) when given. Throws std::invalid_argument for operators the kernels cannot run.
+/// Runs every column with every member, the members spread over `workers` processes (the
+/// results do not depend on it). The best fit's kernels go to `trace` (process = the column's
+/// index) when given. Throws std::invalid_argument for operators the kernels cannot run.
 [[nodiscard]] ProposalComparison compare_proposals(
     const hw::DeviceConfig& device, const std::vector<workloads::Operator>& operators,
-    const std::vector<std::pair<std::string, kernels::LoweringFeatures>>& columns, ChromeTrace* trace = nullptr);
+    const std::vector<std::pair<std::string, kernels::LoweringFeatures>>& columns, ChromeTrace* trace = nullptr,
+    std::size_t workers = 1);
 
 }  // namespace codesim::sim

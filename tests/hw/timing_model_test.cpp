@@ -147,6 +147,80 @@ TEST(GpuModel, ResultDoesNotDependOnTheKernelsBefore) {
   EXPECT_EQ(a.l2_hit_bytes, c.l2_hit_bytes);
 }
 
+/// One CTA, `tiles` tiles of one MMA step each, every tile storing `bytes`.
+k::KernelPlan storing(int tiles, std::uint64_t bytes, k::StoreWait wait) {
+  auto p = compute_only(tiles, 1);
+  p.ctas = 1;
+  for (auto& t : p.tiles) {
+    t.store_bytes = bytes;
+    t.store_wait = wait;
+  }
+  return p;
+}
+
+// The epilogue's wait for the TMA store, by hand. An MMA step takes c = 2*128^3 / (8192 x 1.83)
+// = 279.78 ns; a 6 MB store crosses the idle 10 TB/s crossbar in 600 ns; the kernel ends
+// when the last store has reached L2 (+ 270 ns latency).
+// - February (wait at once): each tile costs c + 600 ns: 4 x 879.78 + 270 = 3789.1 ns.
+// - April (wait before the next epilogue): the stores drain under the next tile's MMA; from
+//   the second tile on each epilogue waits for the previous store: c + 4 x 600 + 270 = 2949.8.
+TEST(GpuModel, StoreWaitOfEachEpilogueByHand) {
+  const auto d = ideal_h800();
+  auto& gpu = hw::Gpu::instance(d);
+  const double c = 2.0 * 128 * 128 * 128 / (8192 * 1.83);
+  const auto at_once = gpu.run(storing(4, 6'000'000, k::StoreWait::kImmediately));
+  const auto overlapped = gpu.run(storing(4, 6'000'000, k::StoreWait::kBeforeNextEpilogue));
+  const auto never = gpu.run(storing(4, 6'000'000, k::StoreWait::kNone));
+  EXPECT_NEAR(at_once.time_us, (4 * (c + 600.0) + 270.0) * 1e-3, 1e-6);
+  EXPECT_NEAR(overlapped.time_us, (c + 4 * 600.0 + 270.0) * 1e-3, 1e-6);
+  // Without any wait the crossbar is the only limit: the stores queue behind each other.
+  EXPECT_NEAR(never.time_us, (c + 4 * 600.0 + 270.0) * 1e-3, 1e-6);
+  EXPECT_DOUBLE_EQ(at_once.hbm_write_bytes, 4 * 6e6);
+}
+
+// Chunks a benchmark left in L2 are hits: nothing crosses HBM for them.
+TEST(GpuModel, ResidentChunksAreHits) {
+  const auto d = ideal_h800();
+  auto& gpu = hw::Gpu::instance(d);
+  const auto plan = streaming(132, 4, 8192, false);
+  std::vector<k::ChunkRef> resident;
+  for (std::uint32_t row = 0; row < 66; ++row)  // half the CTAs' streams, all their chunks
+    for (std::uint32_t j = 0; j < 4; ++j) resident.push_back({1, row, j, 8192.0});
+  const auto cold = gpu.run(plan);
+  const auto warm = gpu.run(plan, nullptr, 0, 0.0, resident);
+  EXPECT_DOUBLE_EQ(cold.hbm_read_bytes, 132.0 * 4 * 8192);
+  EXPECT_DOUBLE_EQ(warm.hbm_read_bytes, 66.0 * 4 * 8192);
+  EXPECT_DOUBLE_EQ(warm.l2_hit_bytes, 66.0 * 4 * 8192);
+  EXPECT_LE(warm.time_us, cold.time_us);
+  // A flushed L2 again on the next run: residency does not leak into later kernels.
+  EXPECT_DOUBLE_EQ(gpu.run(plan).hbm_read_bytes, cold.hbm_read_bytes);
+}
+
+// Writes cost read_efficiency / write_efficiency read bytes of the HBM port, and the L2 holds at
+// most its capacity of data not yet written back: 132 CTAs storing 4 x 1 MiB each (528 MiB,
+// ten times the L2) run at the HBM write rate, not at the crossbar's.
+TEST(GpuModel, StoreBoundKernelRunsAtTheHbmWriteRate) {
+  auto d = ideal_h800();
+  auto v = d.calibration.values;
+  v.hbm_write_efficiency = 0.5;
+  d = d.with_calibration(v);
+  auto& gpu = hw::Gpu::instance(d);
+  k::KernelPlan p = compute_only(132 * 4, 1);
+  for (auto& t : p.tiles) {
+    t.mma_flops = 0.0;
+    t.store_bytes = 1 << 20;
+    t.store_wait = k::StoreWait::kBeforeNextEpilogue;
+  }
+  const auto run = gpu.run(p);
+  const double bytes = 132.0 * 4 * (1 << 20);
+  const double write_rate = d.hbm_bandwidth_gbps * 0.5;  // B/ns
+  EXPECT_NEAR(run.hbm_busy_us, bytes / write_rate * 1e-3, 1e-6);
+  // The last store is taken once all but an L2's worth has been written back.
+  const double bound_us = (bytes - d.l2_bytes) / write_rate * 1e-3;
+  EXPECT_GE(run.time_us, bound_us);
+  EXPECT_LE(run.time_us, bound_us * 1.05 + 1.0);
+}
+
 TEST(GpuModel, RejectsPlansTheDeviceCannotRun) {
   // No Gpu here: see check_plan_fits on exceptions after SystemC has run under ASan.
   const auto d = hw::load_device("h800");

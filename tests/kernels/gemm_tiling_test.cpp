@@ -161,3 +161,134 @@ TEST(KernelPlan, FingerprintSeesTimingChangesNotNames) {
   EXPECT_EQ(k::timing_fingerprint(a), k::timing_fingerprint(b));
   EXPECT_NE(k::timing_fingerprint(a), k::timing_fingerprint(k::lower_fp8_gemm("a", s, t, f)));
 }
+
+// DeepGEMM's first release (a6d97a1) for the first published table: one BLOCK_M per shape
+// (64 only for M <= 64), BLOCK_N at most 128, every SM, multicast of A only from M = 1024.
+// M=128, N=2112: BLOCK_M=128; 1 x ceil(2112/16) = 132 tiles is one full wave with BLOCK_N=16
+// (the April rule prefers BLOCK_M=64 with BLOCK_N=32 for the same wave).
+TEST(GemmTilingFebruary, OneBlockMPerShapeAndAllSms) {
+  const auto feb = k::choose_gemm_tiling(dense(128, 2112, 7168), kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  EXPECT_EQ(feb.generation, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  EXPECT_EQ(feb.block_m, 128);
+  EXPECT_EQ(feb.block_n, 16);
+  EXPECT_EQ(feb.tiles, 132);
+  EXPECT_EQ(feb.ctas, kSms);
+  EXPECT_EQ(feb.multicast, 1);
+  const auto apr = k::choose_gemm_tiling(dense(128, 2112, 7168), kSms, kSmem);
+  EXPECT_EQ(apr.block_m, 64);
+  EXPECT_EQ(apr.block_n, 32);
+  // M=4096, N=7168: BLOCK_N=128 (56 column blocks, 1792 tiles, 14 waves) instead of 160, and
+  // A multicast because 7168 is a multiple of 2 x 128; all 132 SMs although 128 would do.
+  const auto big = k::choose_gemm_tiling(dense(4096, 7168, 16384), kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  EXPECT_EQ(big.block_n, 128);
+  EXPECT_EQ(big.tiles, 1792);
+  EXPECT_EQ(big.waves, 14);
+  EXPECT_EQ(big.multicast, 2);
+  EXPECT_TRUE(big.multicast_on_a);
+  EXPECT_EQ(big.ctas, kSms);
+  // No multicast below M = 1024 in February, from M = 512 in April.
+  const auto m512 = k::choose_gemm_tiling(dense(512, 7168, 2048), kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  EXPECT_EQ(m512.multicast, 1);
+  EXPECT_EQ(k::choose_gemm_tiling(dense(512, 7168, 2048), kSms, kSmem).multicast, 2);
+}
+
+// Stages: February never below 4, and at most 6 when 128 is not a multiple of BLOCK_N.
+TEST(GemmTilingFebruary, StageRule) {
+  // M=64, N=7168: BLOCK_N=56 (128 col blocks, one wave); 8 stages would fit, February takes 6.
+  const auto feb = k::choose_gemm_tiling(dense(64, 7168, 16384), kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  EXPECT_EQ(feb.block_n, 56);
+  EXPECT_EQ(feb.stages, 6);
+  EXPECT_EQ(k::choose_gemm_tiling(dense(64, 7168, 16384), kSms, kSmem).stages, 8);
+}
+
+// The masked layout decides multicast on the rows of one group (DeepGEMM passes expected_m):
+// 4 groups of 256 rows are no multicast in either release, 1024 rows in one group are.
+TEST(GemmTiling, MaskedMulticastCountsOneGroup) {
+  const k::GemmShape four{{256, 256, 256, 256}, 4096, 7168, k::GemmLayout::kMasked};
+  EXPECT_EQ(k::choose_gemm_tiling(four, kSms, kSmem).multicast, 1);
+  EXPECT_EQ(k::choose_gemm_tiling(four, kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb).multicast, 1);
+  const k::GemmShape one{{1024}, 4096, 7168, k::GemmLayout::kMasked};
+  EXPECT_EQ(k::choose_gemm_tiling(one, kSms, kSmem).multicast, 2);
+}
+
+// April: the operand of the smaller block's side is multicast first. BLOCK_M=128 > BLOCK_N=64
+// tries A (pairs along N), otherwise B.
+TEST(GemmTiling, AprilMulticastTriesTheLargerBlocksSideFirst) {
+  // M=1024, N=1536: BLOCK_N=96 gives 8 x 16 = 128 tiles in one wave; both pairings divide
+  // (1536 = 8 x 2 x 96, 1024 = 4 x 2 x 128) and BLOCK_M > BLOCK_N: A is multicast.
+  const auto a = k::choose_gemm_tiling(dense(1024, 1536, 2048), kSms, kSmem);
+  ASSERT_EQ(a.block_n, 96);
+  ASSERT_EQ(a.multicast, 2);
+  EXPECT_TRUE(a.multicast_on_a);
+  // M=1024, N=2048: BLOCK_N=128 = BLOCK_M, both divide: B first.
+  const auto b = k::choose_gemm_tiling(dense(1024, 2048, 2048), kSms, kSmem);
+  ASSERT_EQ(b.block_n, 128);
+  ASSERT_EQ(b.multicast, 2);
+  EXPECT_FALSE(b.multicast_on_a);
+}
+
+// stmatrix.x4 of an unswizzled BF16 tile: rows BLOCK_N * 2 bytes apart. 256-byte rows (BLOCK_N
+// 128 or 64) put all 16 rows of a column in one 16-byte bank group: 16 wavefronts instead of 4.
+// 224-byte rows (112) cycle through 4 groups, 240-byte rows (120) through all 8: conflict-free.
+// 192-byte rows (96) use 2 groups: twice the minimum.
+TEST(GemmEpilogue, StmatrixConflictFactorByHand) {
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(128), 4.0);
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(64), 4.0);
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(96), 2.0);
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(112), 1.0);
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(120), 1.0);
+  EXPECT_DOUBLE_EQ(k::stmatrix_conflict_factor(16), 1.0);
+}
+
+// The epilogue of each release: February writes unswizzled and waits for its own store; April
+// writes swizzled (conflict-free) and lets the store drain under the next tile.
+TEST(GemmEpilogue, GenerationsDifferInTheEpilogue) {
+  const auto s = dense(4096, 7168, 2048);
+  const auto feb_t = k::choose_gemm_tiling(s, kSms, kSmem, k::GemmKernelGeneration::kDeepGemm2025Feb);
+  const auto feb = k::lower_fp8_gemm("g", s, feb_t, {});
+  const auto apr = k::lower_fp8_gemm("g", s, k::choose_gemm_tiling(s, kSms, kSmem), {});
+  EXPECT_EQ(feb.tiles.front().store_wait, k::StoreWait::kImmediately);
+  EXPECT_DOUBLE_EQ(feb.tiles.front().epilogue_smem_conflict, 4.0);  // BLOCK_N 128
+  EXPECT_EQ(apr.tiles.front().store_wait, k::StoreWait::kBeforeNextEpilogue);
+  EXPECT_DOUBLE_EQ(apr.tiles.front().epilogue_smem_conflict, 1.0);
+  EXPECT_DOUBLE_EQ(apr.tiles.front().epilogue_smem_bytes, 128.0 * 160 * 2);
+  EXPECT_EQ(apr.tiles.front().global_round_trips_at_start, 1);  // the B scales
+  EXPECT_NE(k::timing_fingerprint(feb), k::timing_fingerprint(apr));
+  // A grouped tile first looks its group up: two dependent round trips.
+  for (const auto layout : {k::GemmLayout::kContiguous, k::GemmLayout::kMasked}) {
+    const k::GemmShape grouped{{256, 256}, 4096, 2048, layout};
+    const auto g = k::lower_fp8_gemm("g", grouped, k::choose_gemm_tiling(grouped, kSms, kSmem), {});
+    EXPECT_EQ(g.tiles.front().global_round_trips_at_start, 2);
+  }
+}
+
+// What a benchmark that has just written B leaves in L2: whole row blocks from B's end, in
+// address order, at most the given bytes; the last group's B for grouped shapes.
+TEST(GemmOperands, BTailChunks) {
+  const auto s = dense(64, 256, 512);  // BLOCK_N 16 -> 16 row blocks of B, 4 K blocks each
+  const auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+  ASSERT_EQ(t.block_n, 16);
+  const double chunk = 16.0 * 128 + 4;  // rows x 128 FP8 + one scale
+  EXPECT_TRUE(k::gemm_b_tail_chunks(s, t, 0.0).empty());
+  EXPECT_TRUE(k::gemm_b_tail_chunks(s, t, 4 * chunk - 1).empty());  // less than one row block
+  const auto two = k::gemm_b_tail_chunks(s, t, 2 * 4 * chunk + 10);
+  ASSERT_EQ(two.size(), 8U);
+  EXPECT_EQ(two.front().row_block, 14U);
+  EXPECT_EQ(two.front().column_block, 0U);
+  EXPECT_EQ(two.back().row_block, 15U);
+  EXPECT_EQ(two.back().column_block, 3U);
+  EXPECT_DOUBLE_EQ(two.front().bytes, chunk);
+  // Everything when the budget exceeds B.
+  EXPECT_EQ(k::gemm_b_tail_chunks(s, t, 1e12).size(), 16U * 4);
+  const k::GemmShape g{{64, 64}, 256, 512, k::GemmLayout::kMasked};
+  const auto gt = k::choose_gemm_tiling(g, kSms, kSmem);
+  const auto last = k::gemm_b_tail_chunks(g, gt, 1e12);
+  ASSERT_FALSE(last.empty());
+  for (const auto& c : last) EXPECT_EQ(c.tensor, last.front().tensor);  // one group's B only
+}
+
+TEST(GemmKernelGeneration, NamesRoundTrip) {
+  for (const auto g : {k::GemmKernelGeneration::kDeepGemm2025Feb, k::GemmKernelGeneration::kDeepGemm2025Apr})
+    EXPECT_EQ(k::parse_gemm_kernel_generation(k::gemm_kernel_generation_name(g)), g);
+  EXPECT_THROW((void)k::parse_gemm_kernel_generation("deepgemm-2026"), std::invalid_argument);
+}
