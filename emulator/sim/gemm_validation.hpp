@@ -9,6 +9,7 @@
 #include "emulator/hw/device_config.hpp"
 #include "emulator/kernels/gemm_kernel.hpp"
 #include "emulator/sim/gemm_simulation.hpp"
+#include "emulator/sim/prediction_band.hpp"
 
 namespace codesim::sim {
 
@@ -44,6 +45,11 @@ struct GemmPrediction {
 };
 
 [[nodiscard]] std::vector<GemmPrediction> predict(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows);
+
+/// Each row's predicted time with its band over the device's consistent set, the members
+/// simulated on `workers` processes.
+[[nodiscard]] std::vector<Band> predict_bands(const hw::DeviceConfig& device, const std::vector<MeasuredGemm>& rows,
+                                              std::size_t workers);
 [[nodiscard]] double mean_absolute_percent_error(const std::vector<GemmPrediction>& p);
 [[nodiscard]] double max_absolute_percent_error(const std::vector<GemmPrediction>& p);
 

@@ -223,6 +223,8 @@ check(close(loo['mape_percent'], sum(errs) / len(errs), 1e-9), 'leave-one-out MA
 for r in loo['rows']:
     check(set(r['fit']) == {'promotion_hidden_fraction', 'kernel_fixed_us'}, f'fit has {list(r[\"fit\"])}')
 check(len(d['held_out']['rows']) == 4 and len(d['held_out_more']['rows']) == 12, 'held-out tables')
+cov = d['held_out_band_coverage']
+check(cov['rows'] == 16 and 0 <= cov['measured_inside_band'] <= 16, f'band coverage {cov}')
 worst = max(errs + [abs(r['error_percent']) for r in d['held_out']['rows']])
 check(d['targets_met'] == (loo['mape_percent'] <= 6 and d['held_out']['mape_percent'] <= 8 and worst <= 15),
       'targets_met disagrees with the figures')
