@@ -49,7 +49,7 @@ void Gpu::configure(const DeviceConfig& device) {
 }
 
 KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int trace_process,
-                   double trace_offset_us, const std::vector<kernels::ChunkRef>& l2_resident) {
+                   double trace_offset_us, const kernels::L2State& l2_at_start) {
   check_plan_fits(plan, device_);
   KernelRun run;
   run.name = plan.name;
@@ -70,7 +70,7 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
     run.hbm_busy_us = memory_us;
   } else {
     l2_.reset();
-    l2_.preload(l2_resident);
+    l2_.preload(l2_at_start);
     hbm_.reset();
     std::fill(launch_.activity.begin(), launch_.activity.end(), SmActivity{});
     launch_.plan = &plan;

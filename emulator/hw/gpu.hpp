@@ -60,10 +60,10 @@ class Gpu : public sc_core::sc_module {
   static Gpu& instance(const DeviceConfig& device);
 
   /// Runs one kernel to completion. Tile events go to `trace` (process `trace_process`) when given;
-  /// the kernel starts at `trace_offset_us` on the trace's timeline. The L2 starts flushed
-  /// except for `l2_resident` (what the work before the kernel left there).
+  /// the kernel starts at `trace_offset_us` on the trace's timeline. The L2 starts as
+  /// `l2_at_start` says (default: flushed).
   KernelRun run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace = nullptr, int trace_process = 0,
-                double trace_offset_us = 0.0, const std::vector<kernels::ChunkRef>& l2_resident = {});
+                double trace_offset_us = 0.0, const kernels::L2State& l2_at_start = {});
 
   [[nodiscard]] const DeviceConfig& device() const { return device_; }
 

@@ -34,19 +34,31 @@ void L2Cache::reset() {
   miss_bytes_ = 0.0;
 }
 
-void L2Cache::preload(const std::vector<kernels::ChunkRef>& chunks) {
-  for (const auto& c : chunks) {
+void L2Cache::insert(std::uint64_t key, double ready_ns, double bytes) {
+  lru_.push_front(key);
+  lines_.emplace(key, Line{ready_ns, bytes, lru_.begin()});
+  resident_ += bytes;
+  while (resident_ > capacity_ && lru_.size() > 1) {
+    auto victim = lines_.find(lru_.back());
+    resident_ -= victim->second.bytes;
+    lines_.erase(victim);
+    lru_.pop_back();
+  }
+}
+
+void L2Cache::preload(const kernels::L2State& state) {
+  if (state.chunks.empty()) return;
+  // Lines no request asks for: a tensor id no lowering uses.
+  constexpr std::uint32_t kOtherData = (1U << 20) - 1;
+  std::uint32_t other = 0;
+  double stream = 0.0;
+  for (const auto& c : state.chunks) stream += c.bytes * (1.0 + state.other_bytes_per_byte);
+  if (capacity_ > stream) insert(chunk_key(kOtherData, other++, 0), 0.0, capacity_ - stream);
+  for (const auto& c : state.chunks) {
+    if (state.other_bytes_per_byte > 0.0)
+      insert(chunk_key(kOtherData, other++, 0), 0.0, c.bytes * state.other_bytes_per_byte);
     const auto key = chunk_key(c.tensor, c.row_block, c.column_block);
-    if (lines_.contains(key)) continue;
-    lru_.push_front(key);
-    lines_.emplace(key, Line{0.0, c.bytes, lru_.begin()});
-    resident_ += c.bytes;
-    while (resident_ > capacity_ && lru_.size() > 1) {
-      auto victim = lines_.find(lru_.back());
-      resident_ -= victim->second.bytes;
-      lines_.erase(victim);
-      lru_.pop_back();
-    }
+    if (!lines_.contains(key)) insert(key, 0.0, c.bytes);
   }
 }
 
@@ -85,15 +97,7 @@ void L2Cache::b_transport(int /*sm*/, tlm::tlm_generic_payload& payload, sc_core
     } else {
       miss_bytes_ += l2_bytes;
       ready = fetch_from_hbm(r->issue_ns, r->bytes * r->hbm_bytes_factor, false);
-      lru_.push_front(r->key);
-      lines_.emplace(r->key, Line{ready, r->bytes, lru_.begin()});
-      resident_ += r->bytes;
-      while (resident_ > capacity_ && lru_.size() > 1) {
-        auto victim = lines_.find(lru_.back());
-        resident_ -= victim->second.bytes;
-        lines_.erase(victim);
-        lru_.pop_back();
-      }
+      insert(r->key, ready, r->bytes);
     }
     // The crossbar transfer starts once the data is in L2 (or at issue for a hit).
     const double start = std::max(r->issue_ns + latency_ns_, ready);

@@ -31,9 +31,10 @@ class L2Cache : public sc_core::sc_module {
   /// Empties the cache and the statistics (each kernel starts with a flushed L2, as the
   /// published benchmarks run).
   void reset();
-  /// Marks chunks resident before a kernel starts (the oldest first), as a benchmark that has
-  /// just written them leaves them.
-  void preload(const std::vector<kernels::ChunkRef>& chunks);
+  /// Fills the L2 as the work before a kernel left it (see kernels::L2State): data the kernel
+  /// never reads, then the chunks in order, each after its share of such data; only the newest
+  /// capacity's worth stays.
+  void preload(const kernels::L2State& state);
 
   [[nodiscard]] double bytes_to_sms() const { return port_.bytes(); }
   [[nodiscard]] double hit_bytes() const { return hit_bytes_; }
@@ -42,6 +43,7 @@ class L2Cache : public sc_core::sc_module {
 
  private:
   void b_transport(int sm, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  void insert(std::uint64_t key, double ready_ns, double bytes);  // newest, evicting the oldest
   double fetch_from_hbm(double issue_ns, double bytes, bool write);
 
   struct Line {

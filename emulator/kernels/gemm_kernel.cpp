@@ -218,6 +218,15 @@ std::vector<ChunkRef> gemm_b_tail_chunks(const GemmShape& s, const GemmTiling& t
   return out;
 }
 
+double gemm_last_b_bytes(const GemmShape& s, const GemmTiling& t) {
+  double bytes = 0.0;
+  for (std::int64_t nb = 0; nb * t.block_n < s.n; ++nb) {
+    const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
+    bytes += static_cast<double>(cols * kBlockK + 4) * static_cast<double>(ceil_div(s.k, kBlockK));
+  }
+  return bytes;
+}
+
 double gemm_useful_flops(const GemmShape& s) {
   double f = 0.0;
   for (const auto m : s.m) f += 2.0 * static_cast<double>(m) * static_cast<double>(s.n) * static_cast<double>(s.k);

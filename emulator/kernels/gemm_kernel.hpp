@@ -87,6 +87,9 @@ void check_gemm_shape(const GemmShape& shape);
 /// (the newest last): what a benchmark that has just written B leaves in L2.
 [[nodiscard]] std::vector<ChunkRef> gemm_b_tail_chunks(const GemmShape& shape, const GemmTiling& tiling, double bytes);
 
+/// The bytes of the last group's B as its chunks carry them (scales included).
+[[nodiscard]] double gemm_last_b_bytes(const GemmShape& shape, const GemmTiling& tiling);
+
 /// FLOP and bytes as DeepGEMM's benchmark counts them: 2*M*N*K per group; A and B in FP8
 /// once (B once per group) and D in BF16 once; scales not counted.
 [[nodiscard]] double gemm_useful_flops(const GemmShape& shape);

@@ -22,6 +22,16 @@ struct ChunkRef {
   double bytes = 0.0;
 };
 
+/// What L2 holds when a kernel starts, as the work before it left it: `chunks` (in the order
+/// they were last touched, oldest first), each touched together with `other_bytes_per_byte`
+/// bytes of data the kernel never reads (a temporary read beside an output written), and
+/// older such data filling the rest: a used L2 is full. Least-recently-used order then keeps
+/// only the newest capacity's worth. Empty: a flushed L2.
+struct L2State {
+  std::vector<ChunkRef> chunks;
+  double other_bytes_per_byte = 0.0;
+};
+
 /// When the epilogue waits for the TMA store of the output tile to leave shared memory.
 enum class StoreWait {
   kNone,                ///< never (element kernels: their output leaves through its own buffer)

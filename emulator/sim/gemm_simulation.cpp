@@ -40,9 +40,15 @@ hw::KernelRun simulate_gemm(const hw::DeviceConfig& device, const kernels::GemmS
   const int sms = compute_sms(device, features, sm_limit);
   const auto tiling = kernels::choose_gemm_tiling(shape, sms, device.shared_memory_per_block, conditions.kernel);
   const auto plan = kernels::lower_fp8_gemm("fp8_gemm", shape, tiling, features);
-  const double resident = conditions.b_tail_stream_ratio > 0.0 ? device.l2_bytes / conditions.b_tail_stream_ratio : 0.0;
+  // A benchmark that has just written B leaves it in L2 among the data its last kernel read
+  // (r - 1 bytes per byte of B): the L2's least-recently-used order keeps B's newest part.
+  kernels::L2State l2;
+  if (conditions.b_tail_stream_ratio > 0.0) {
+    l2.chunks = kernels::gemm_b_tail_chunks(shape, tiling, kernels::gemm_last_b_bytes(shape, tiling));
+    l2.other_bytes_per_byte = conditions.b_tail_stream_ratio - 1.0;
+  }
   auto& gpu = hw::Gpu::instance(device);
-  return gpu.run(plan, trace, 0, 0.0, kernels::gemm_b_tail_chunks(shape, tiling, resident));
+  return gpu.run(plan, trace, 0, 0.0, l2);
 }
 
 }  // namespace codesim::sim

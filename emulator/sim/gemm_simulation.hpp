@@ -19,9 +19,9 @@ namespace codesim::sim {
 /// left in L2 (a benchmark that has just written B leaves B's tail resident).
 struct GemmConditions {
   kernels::GemmKernelGeneration kernel = kernels::GemmKernelGeneration::kDeepGemm2025Apr;
-  /// 0: L2 flushed. r > 0: the last kernel before the GEMM streamed r bytes through L2 per
-  /// byte of the last group's B it wrote, so the newest L2 capacity / r bytes of that B are
-  /// resident.
+  /// 0: L2 flushed. r >= 1: the last kernel before the GEMM streamed r bytes through L2 per
+  /// byte of the last group's B it wrote (the other r - 1 are data the GEMM never reads), so
+  /// about the newest L2 capacity / r bytes of that B are resident, in a full L2.
   double b_tail_stream_ratio = 0.0;
 };
 

@@ -187,13 +187,33 @@ TEST(GpuModel, ResidentChunksAreHits) {
   for (std::uint32_t row = 0; row < 66; ++row)  // half the CTAs' streams, all their chunks
     for (std::uint32_t j = 0; j < 4; ++j) resident.push_back({1, row, j, 8192.0});
   const auto cold = gpu.run(plan);
-  const auto warm = gpu.run(plan, nullptr, 0, 0.0, resident);
+  const auto warm = gpu.run(plan, nullptr, 0, 0.0, k::L2State{resident, 0.0});
   EXPECT_DOUBLE_EQ(cold.hbm_read_bytes, 132.0 * 4 * 8192);
   EXPECT_DOUBLE_EQ(warm.hbm_read_bytes, 66.0 * 4 * 8192);
   EXPECT_DOUBLE_EQ(warm.l2_hit_bytes, 66.0 * 4 * 8192);
   EXPECT_LE(warm.time_us, cold.time_us);
   // A flushed L2 again on the next run: residency does not leak into later kernels.
   EXPECT_DOUBLE_EQ(gpu.run(plan).hbm_read_bytes, cold.hbm_read_bytes);
+}
+
+// A used L2 is full: 100 chunks of 1 MiB, each written beside 4 MiB of other data, leave only
+// the newest 50 MiB: chunks 90..99 with their share of the rest. A kernel reading chunks
+// 88..99 misses the two older ones (their 2 MiB push out only other data) and hits ten.
+TEST(GpuModel, AUsedL2IsFullAndKeepsTheNewestData) {
+  const auto d = ideal_h800();
+  ASSERT_DOUBLE_EQ(d.l2_bytes, 50.0 * (1 << 20));
+  auto& gpu = hw::Gpu::instance(d);
+  k::L2State l2;
+  for (std::uint32_t c = 0; c < 100; ++c) l2.chunks.push_back({1, c, 0, double(1 << 20)});
+  l2.other_bytes_per_byte = 4.0;
+  k::KernelPlan plan = streaming(12, 1, 1 << 20, false);
+  for (std::uint32_t t = 0; t < 12; ++t) plan.tiles[t].in[0].row_block = 88 + t;
+  const auto run = gpu.run(plan, nullptr, 0, 0.0, l2);
+  EXPECT_DOUBLE_EQ(run.l2_hit_bytes, 10.0 * (1 << 20));
+  EXPECT_DOUBLE_EQ(run.hbm_read_bytes, 2.0 * (1 << 20));
+  // Without the other data the same chunks would all fit: 50 of them resident.
+  l2.other_bytes_per_byte = 0.0;
+  EXPECT_DOUBLE_EQ(gpu.run(plan, nullptr, 0, 0.0, l2).l2_hit_bytes, 12.0 * (1 << 20));
 }
 
 // Writes cost read_efficiency / write_efficiency read bytes of the HBM port, and the L2 holds at
