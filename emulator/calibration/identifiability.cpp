@@ -85,7 +85,7 @@ ConsistentInterval consistent_interval(CalibrationProblem& problem, std::size_t 
 
 ConsistentSet find_consistent_set(CalibrationProblem& problem, const FitResult& best_fit, const RowSelection& rows,
                                   double threshold, std::size_t points, std::size_t refinements,
-                                  const FitOptions& options) {
+                                  const FitOptions& options, const ProfileProgress& progress) {
   FitResult best = best_fit;
   for (int attempt = 0;; ++attempt) {
     ConsistentSet set;
@@ -94,6 +94,7 @@ ConsistentSet find_consistent_set(CalibrationProblem& problem, const FitResult& 
     std::optional<ProfilePoint> better;
     for (std::size_t i = 0; i < problem.parameters().size(); ++i) {
       if (is_held(options, i) || problem.parameters()[i].lo == problem.parameters()[i].hi) continue;
+      if (progress) progress(i);
       set.intervals.push_back(
           consistent_interval(problem, i, best.values, best.mape, rows, threshold, points, refinements, options));
       for (const auto& p : set.intervals.back().profile)

@@ -8,6 +8,7 @@
 //   profile interval, located by bisection);
 // - leave-one-out cross-validation: each row predicted by a fit that did not see it.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,15 @@ struct ConsistentSet {
   std::vector<SetMember> members;             ///< the best fit first; duplicates removed
 };
 
-/// The consistent set around `best` for every free parameter of `options` (all if empty).
+/// Called before each parameter's profile (its index), for progress reports.
+using ProfileProgress = std::function<void(std::size_t parameter)>;
+
+/// The consistent set around `best` for every parameter `options` does not hold.
 /// If a profile finds a better fit than `best`, the set is rebuilt around it.
 [[nodiscard]] ConsistentSet find_consistent_set(CalibrationProblem& problem, const FitResult& best,
                                                 const RowSelection& rows, double threshold, std::size_t points,
-                                                std::size_t refinements, const FitOptions& options = {});
+                                                std::size_t refinements, const FitOptions& options = {},
+                                                const ProfileProgress& progress = {});
 
 struct HeldOutRow {
   std::size_t row = 0;

@@ -347,6 +347,12 @@ void run_calibrate(const CalibrateOptions& o) {
   if (o.points < 2 || o.points > 101) throw InputError(fmt::format("--points {}: must be in 2..101", o.points));
   if (!(o.threshold > 0.0 && o.threshold <= 100.0))
     throw InputError(fmt::format("--threshold {}: must be in (0, 100] percentage points", o.threshold));
+  {  // fail before minutes of fitting, not after
+    const auto parent = std::filesystem::absolute(o.out).parent_path();
+    if (!std::filesystem::is_directory(parent))
+      throw InputError(fmt::format("--out {}: the folder {} does not exist", o.out, parent.string()));
+    if (std::filesystem::is_directory(o.out)) throw InputError(fmt::format("--out {}: is a folder", o.out));
+  }
   const auto device = device_or_input_error(o.device);
   const auto rows = read_published(o.published);
   nlohmann::ordered_json file;
@@ -359,6 +365,7 @@ void run_calibrate(const CalibrateOptions& o) {
   options.workers = worker_count();
   options.threshold_points = o.threshold;
   options.profile_points = o.points;
+  options.progress = [](const std::string& what) { fmt::print(stderr, "codesim calibrate: {}\n", what); };
   const std::string fitted_on = fmt::format(
       "the {} dense rows of {} by `codesim calibrate --published {} --device {} --out {}`", rows.dense.size(),
       rows.dense_file.string(), o.published, o.device, o.out);

@@ -66,12 +66,20 @@ CalibrationOutcome calibrate_device(const hw::DeviceConfig& device, const std::v
   GemmCalibration cal(device, rows, options.workers);
   auto& problem = cal.problem();
   const auto all = problem.all_rows();
+  if (options.progress) options.progress("fitting " + std::to_string(cal.fitted().size()) + " parameters");
   const auto best = calibration::fit_parameters(problem, cal.start(), all);
   CalibrationOutcome out;
   calibration::FitOptions warm;  // profile refits start next to their neighbour
   warm.initial_step = 1.0 / 8.0;
-  out.set = calibration::find_consistent_set(problem, best, all, options.threshold_points, options.profile_points,
-                                             options.refinements, warm);
+  const auto fitted = cal.fitted();
+  out.set = calibration::find_consistent_set(
+      problem, best, all, options.threshold_points, options.profile_points, options.refinements, warm,
+      [&](std::size_t i) {
+        if (options.progress)
+          options.progress("profiling " + fitted[i] + " (" + std::to_string(i + 1) + " of " +
+                           std::to_string(fitted.size()) + ", " + std::to_string(problem.evaluations()) +
+                           " model evaluations so far)");
+      });
   out.calibration = device.calibration;
   out.calibration.fitted_on = fitted_on;
   out.calibration.threshold_points = options.threshold_points;

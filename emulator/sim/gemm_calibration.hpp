@@ -3,6 +3,7 @@
 // calibration problem whose model runs every row on the SystemC GPU, and the whole
 // calibration step `codesim calibrate` performs (fit, consistent set, new device file).
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ struct CalibrateOptions {
   double threshold_points = 1.0;  ///< consistent: MAPE within this many points of the best
   std::size_t profile_points = 7;
   std::size_t refinements = 3;    ///< bisection steps at each end of a consistent interval
+  /// Told what the calibration is doing (for a progress line): the fit, then each profile.
+  std::function<void(const std::string&)> progress;
 };
 
 struct CalibrationOutcome {
