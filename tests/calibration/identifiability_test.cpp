@@ -7,28 +7,17 @@
 #include "emulator/calibration/calibration_problem.hpp"
 #include "emulator/calibration/identifiability.hpp"
 #include "emulator/calibration/parameter_fit.hpp"
+#include "tests/calibration/kernel_law_models.hpp"
 
 namespace cal = codesim::calibration;
+using cal::testing::kWork;
+using cal::testing::precise;
 
 namespace {
 
-cal::FitOptions precise() {
-  cal::FitOptions o;
-  o.tolerance = 1e-6;
-  return o;
-}
-
-const std::vector<double> kWork{1, 3, 10, 30, 100, 300, 1000};
-
 // time = fixed + work / (clock * hidden): only the product clock * hidden reaches the rows,
 // the way a throttled clock and an exposed overhead both lengthen a compute-bound kernel.
-cal::RowModel confounded() {
-  return [](const std::vector<double>& v) {
-    std::vector<double> t;
-    for (const double w : kWork) t.push_back(v[0] + w / (v[1] * v[2]));
-    return t;
-  };
-}
+cal::RowModel confounded() { return cal::testing::fixed_plus_work_over_rates(); }
 
 std::vector<cal::ParameterRange> confounded_ranges() {
   return {{"fixed_us", "us", 0.0, 10.0}, {"clock", "GHz", 1.0, 2.0}, {"hidden", "1", 0.5, 1.0}};

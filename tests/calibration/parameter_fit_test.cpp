@@ -7,27 +7,15 @@
 
 #include "emulator/calibration/calibration_problem.hpp"
 #include "emulator/calibration/parameter_fit.hpp"
+#include "tests/calibration/kernel_law_models.hpp"
 
 namespace cal = codesim::calibration;
+using cal::testing::precise;
 
 namespace {
 
-cal::FitOptions precise() {
-  cal::FitOptions o;
-  o.tolerance = 1e-6;
-  return o;
-}
-
 // A kernel-like law: time = fixed + work / rate, over rows of different sizes.
-const std::vector<double> kWork{1, 3, 10, 30, 100, 300, 1000};
-
-cal::RowModel fixed_plus_rate() {
-  return [](const std::vector<double>& v) {
-    std::vector<double> t;
-    for (const double w : kWork) t.push_back(v[0] + w / v[1]);
-    return t;
-  };
-}
+cal::RowModel fixed_plus_rate() { return cal::testing::fixed_plus_work_over_rates(); }
 
 std::vector<double> rows_at(double fixed, double rate) { return fixed_plus_rate()({fixed, rate}); }
 
