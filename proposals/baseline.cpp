@@ -18,7 +18,7 @@ class Baseline final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<Baseline>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<Baseline>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -20,7 +20,7 @@ class NearMemoryCast final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<NearMemoryCast>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<NearMemoryCast>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -1,7 +1,8 @@
 #pragma once
 // A hardware proposal: a named change to the modelled GPU. Each proposal lives in one file
-// of this folder and registers itself, so adding one touches no existing file. The hooks
-// below are the interfaces the core exposes; a proposal overrides the ones it changes.
+// of this folder and registers itself (ProposalRegistrar, on the generic registry of
+// emulator/registry/), so adding one touches no existing file. The hooks below are the
+// interfaces the core exposes; a proposal overrides the ones it changes.
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "emulator/kernels/lowering_features.hpp"
 #include "emulator/numerics/gemm_recipe.hpp"
+#include "emulator/registry/named_registry.hpp"
 
 namespace codesim::proposals {
 
@@ -62,26 +64,29 @@ struct ProposalInstance {
   [[nodiscard]] std::string spec() const;
 };
 
+/// A registered proposal: the catalogue entry of the generic registry (emulator/registry/),
+/// named after the proposal itself.
+struct ProposalKind {
+  explicit ProposalKind(std::unique_ptr<const Proposal> p) : name(p->name()), proposal(std::move(p)) {}
+  std::string name;
+  std::unique_ptr<const Proposal> proposal;
+};
+
+/// Registers a proposal at static-initialisation time, in the proposal's own file:
+/// `const ProposalRegistrar registered{ProposalKind{std::make_unique<X>()}};`
+/// A duplicate name throws std::logic_error.
+using ProposalRegistrar = registry::NamedRegistrar<ProposalKind>;
+
+/// The proposals as the rest of the emulator sees them: a view of
+/// registry::NamedRegistry<ProposalKind> with baseline first and command-line parsing.
 class ProposalRegistry {
  public:
-  static ProposalRegistry& instance();
-  /// Throws std::logic_error on a duplicate name.
-  void add(std::unique_ptr<Proposal> proposal);
+  static const ProposalRegistry& instance();
   [[nodiscard]] const Proposal* find(std::string_view name) const;
   /// All proposals, baseline first, then by name.
   [[nodiscard]] std::vector<const Proposal*> all() const;
   /// Parses a spec; throws std::invalid_argument for unknown names or parameters and bad values.
   [[nodiscard]] ProposalInstance parse(std::string_view spec) const;
-
- private:
-  std::map<std::string, std::unique_ptr<Proposal>, std::less<>> proposals_;
-};
-
-/// Registers a proposal at static-initialisation time: `const ProposalRegistrar r{make_unique<X>()};`
-struct ProposalRegistrar {
-  explicit ProposalRegistrar(std::unique_ptr<Proposal> proposal) {
-    ProposalRegistry::instance().add(std::move(proposal));
-  }
 };
 
 /// Parses a whole number parameter within [lo, hi]; throws naming the proposal and parameter.

@@ -20,27 +20,21 @@ std::string ProposalInstance::spec() const {
   return s;
 }
 
-ProposalRegistry& ProposalRegistry::instance() {
-  static ProposalRegistry registry;
+const ProposalRegistry& ProposalRegistry::instance() {
+  static const ProposalRegistry registry;
   return registry;
 }
 
-void ProposalRegistry::add(std::unique_ptr<Proposal> proposal) {
-  const std::string n = proposal->name();
-  if (!proposals_.emplace(n, std::move(proposal)).second)
-    throw std::logic_error("proposal '" + n + "' registered twice");
-}
-
 const Proposal* ProposalRegistry::find(std::string_view name) const {
-  const auto it = proposals_.find(name);
-  return it == proposals_.end() ? nullptr : it->second.get();
+  const ProposalKind* kind = registry::NamedRegistry<ProposalKind>::instance().find(name);
+  return kind == nullptr ? nullptr : kind->proposal.get();
 }
 
 std::vector<const Proposal*> ProposalRegistry::all() const {
   std::vector<const Proposal*> out;
   if (const Proposal* b = find("baseline")) out.push_back(b);
-  for (const auto& [n, p] : proposals_)
-    if (n != "baseline") out.push_back(p.get());
+  for (const ProposalKind* k : registry::NamedRegistry<ProposalKind>::instance().all())
+    if (k->name != "baseline") out.push_back(k->proposal.get());
   return out;
 }
 

@@ -33,7 +33,7 @@ class TcAccumBits final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<TcAccumBits>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<TcAccumBits>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -21,7 +21,7 @@ class TcFullAccum final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<TcFullAccum>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<TcFullAccum>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -40,7 +40,7 @@ class TcGroupScaling final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<TcGroupScaling>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<TcGroupScaling>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -22,7 +22,7 @@ class TmaFusedCast final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<TmaFusedCast>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<TmaFusedCast>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

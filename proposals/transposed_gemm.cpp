@@ -20,7 +20,7 @@ class TransposedGemm final : public Proposal {
   }
 };
 
-const ProposalRegistrar registered{std::make_unique<TransposedGemm>()};
+const ProposalRegistrar registered{ProposalKind{std::make_unique<TransposedGemm>()}};
 
 }  // namespace
 }  // namespace codesim::proposals

@@ -9,6 +9,8 @@ void add_proposals_commands(CLI::App& app);
 void add_report_commands(CLI::App& app);
 void add_workload_commands(CLI::App& app);
 void add_timing_commands(CLI::App& app);
+/// codesim alltoall.
+void add_alltoall_command(CLI::App& app);
 /// codesim validate | calibrate.
 void add_validate_commands(CLI::App& app);
 /// numerics inputs / numerics check / reference shapes; call after add_numerics_commands.

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   codesim::cli::add_report_commands(app);
   codesim::cli::add_workload_commands(app);
   codesim::cli::add_timing_commands(app);
+  codesim::cli::add_alltoall_command(app);
   codesim::cli::add_validate_commands(app);
   codesim::cli::add_reference_commands(app);
   try {

@@ -11,9 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace codesim::io {
-class JsonObjectReader;
-}
+#include "emulator/io/calibration_section.hpp"
 
 namespace codesim::hw {
 
@@ -42,51 +40,16 @@ struct CalibrationValues {
   double tile_sync_cycles = 0.0;
 };
 
-/// One parameter as the code knows it: the field it sets and the bounds physics allows any
-/// range to lie in (a device file narrows them with evidence).
-struct CalibrationParameterDecl {
-  std::string_view name;
-  std::string_view unit;
-  double hard_lo;
-  double hard_hi;
-  double CalibrationValues::*field;
-  std::string_view meaning;
-};
+/// The declaration of one parameter: the field it sets and its physical bounds.
+using CalibrationParameterDecl = io::ParameterDecl<CalibrationValues>;
+using CalibrationParameter = io::CalibrationParameter;
+using ConsistentMember = io::ConsistentMember<CalibrationValues>;
+using Calibration = io::CalibrationSection<CalibrationValues>;
 
 /// All calibration parameters, in the order files, fits and reports use.
 [[nodiscard]] std::span<const CalibrationParameterDecl> calibration_parameter_decls();
 /// The declaration called `name`, or nullptr.
 [[nodiscard]] const CalibrationParameterDecl* find_calibration_parameter(std::string_view name);
-
-/// One parameter as a device file gives it.
-struct CalibrationParameter {
-  std::string name;
-  std::string unit;
-  double value = 0.0;
-  double lo = 0.0;      ///< plausible range: the fit never leaves it
-  double hi = 0.0;
-  bool fitted = false;  ///< false: fixed from evidence, not moved by the fit (nor by the bands)
-  std::string source;   ///< where the range (and a fixed value) comes from
-};
-
-/// A parameter vector the data allow (MAPE within the threshold of the best fit).
-struct ConsistentMember {
-  std::string label;
-  double mape_percent = 0.0;
-  CalibrationValues values;
-};
-
-struct Calibration {
-  CalibrationValues values;                      ///< what the model runs with (the best fit)
-  std::vector<CalibrationParameter> parameters;  ///< declaration order, one per declared parameter
-  std::string fitted_on;                         ///< rows and command the values come from
-  double threshold_points = 1.0;                 ///< consistent: MAPE <= best + threshold
-  /// The best fit first (equal to `values`), then the members at the ends of each fitted
-  /// parameter's consistent interval. Empty: no consistent set; predictions have no band.
-  std::vector<ConsistentMember> consistent_set;
-
-  [[nodiscard]] const CalibrationParameter& parameter(std::string_view name) const;
-};
 
 [[nodiscard]] double get(const CalibrationValues& v, std::string_view name);
 void set(CalibrationValues& v, std::string_view name, double value);

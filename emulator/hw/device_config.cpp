@@ -1,30 +1,23 @@
 #include "emulator/hw/device_config.hpp"
 
-#include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <string_view>
-#include <system_error>
 
+#include "emulator/io/data_catalogue.hpp"
 #include "emulator/io/json_fields.hpp"
 
 namespace codesim::hw {
 namespace {
 
-using io::DataFileError;
 using io::JsonObjectReader;
 
 constexpr std::string_view kDeviceSchema = "codesim.device/2";
 
-bool is_path(std::string_view s) {
-  return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json");
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
+/// data/devices, or $CODESIM_DEVICE_DATA.
+const io::DataCatalogue& device_catalogue() {
+  static const io::DataCatalogue catalogue{"device", "CODESIM_DEVICE_DATA", CODESIM_DEVICE_DATA_DEFAULT};
+  return catalogue;
 }
 
 std::string number_text(double x) {
@@ -85,7 +78,7 @@ DeviceConfig parse_device(const nlohmann::json& json, const std::filesystem::pat
                      "data/devices/h800.json");
   (void)r.choice("schema", {kDeviceSchema});
   d.name = r.string("name");
-  if (d.name.empty() || is_path(d.name))
+  if (d.name.empty() || io::DataCatalogue::is_path(d.name))
     r.fail("name", "must be a non-empty device name without '/' or \".json\"");
   d.description = r.string("description");
   d.source = r.string("source");
@@ -126,37 +119,16 @@ std::uint64_t device_fingerprint(const DeviceConfig& d) {
   return h;
 }
 
-std::filesystem::path device_folder() {
-  if (const char* env = std::getenv("CODESIM_DEVICE_DATA"); env != nullptr && *env != '\0') return env;
-  return CODESIM_DEVICE_DATA_DEFAULT;
-}
+std::filesystem::path device_folder() { return device_catalogue().folder(); }
 
-std::vector<std::string> device_names() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(device_folder(), ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".json") out.push_back(entry.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> device_names() { return device_catalogue().names(); }
 
 DeviceConfig load_device_file(const std::filesystem::path& file) {
   return parse_device(io::read_json_file(file), file);
 }
 
 DeviceConfig load_device(const std::string& name_or_path) {
-  if (is_path(name_or_path)) return load_device_file(std::filesystem::path(name_or_path));
-  const auto folder = device_folder();
-  const auto file = folder / (name_or_path + ".json");
-  if (!std::filesystem::exists(file))
-    throw DataFileError("unknown device '" + name_or_path + "' in " + folder.string() +
-                        " (known: " + joined(device_names()) + "; or give a path to a device file)");
-  DeviceConfig d = load_device_file(file);
-  // A catalogue file carries its own name, so that a renamed copy cannot masquerade.
-  if (d.name != file.stem().string())
-    JsonObjectReader::fail_at(file.string(), "/name", "\"" + d.name + "\"",
-                              "must equal the file name '" + file.stem().string() + "'");
-  return d;
+  return device_catalogue().load(name_or_path, load_device_file);
 }
 
 }  // namespace codesim::hw

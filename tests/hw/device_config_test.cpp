@@ -8,11 +8,11 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
-#include <unistd.h>
 
 #include "emulator/hw/calibration_parameters.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::hw {
 namespace {
@@ -115,17 +115,9 @@ TEST(ShippedDevices, TheModelRunsAtTheCalibratedClockNotTheNominalOne) {
 
 class DeviceFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("codesim_device_files_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static nlohmann::json h800() { return io::read_json_file(device_folder() / "h800.json"); }
   fs::path write(const std::string& name, const std::string& text) const {
-    const auto p = dir_ / name;
+    const auto p = dir_.file(name);
     std::ofstream(p) << text;
     return p;
   }
@@ -139,14 +131,14 @@ class DeviceFiles : public ::testing::Test {
     }
     return "";
   }
-  fs::path dir_;
+  codesim::testing::TempFolder dir_{"codesim-device-files"};
 };
 
 TEST_F(DeviceFiles, ACopyOfH800LoadsByPath) {
   EXPECT_EQ(error_of(h800()), "");
-  const auto d = load_device((dir_ / "bad-device.json").string());
+  const auto d = load_device(dir_.file("bad-device.json").string());
   EXPECT_EQ(d.name, "h800");
-  EXPECT_EQ(d.file, dir_ / "bad-device.json");
+  EXPECT_EQ(d.file, dir_.file("bad-device.json"));
 }
 
 TEST_F(DeviceFiles, UnknownFieldIsAnError) {
@@ -293,7 +285,7 @@ TEST_F(DeviceFiles, MalformedJsonIsAnError) {
 
 TEST_F(DeviceFiles, MissingFileIsAnError) {
   try {
-    (void)load_device((dir_ / "absent.json").string());
+    (void)load_device(dir_.file("absent.json").string());
     FAIL() << "no error";
   } catch (const io::DataFileError& e) {
     expect_names(e.what(), {"absent.json", "cannot open"});
@@ -338,13 +330,13 @@ TEST_F(DeviceFiles, EnvironmentVariableOverridesTheFolder) {
   d["sm"]["count"] = 7;
   write("test-gpu.json", d.dump(2));
   {
-    ScopedEnv env("CODESIM_DEVICE_DATA", dir_.string());
-    EXPECT_EQ(device_folder(), dir_);
+    ScopedEnv env("CODESIM_DEVICE_DATA", dir_.path().string());
+    EXPECT_EQ(device_folder(), dir_.path());
     EXPECT_EQ(device_names(), std::vector<std::string>{"test-gpu"});
     EXPECT_EQ(load_device("test-gpu").sms, 7);
     try {
       (void)load_device("h800");
-      FAIL() << "h800 should not be found in " << dir_;
+      FAIL() << "h800 should not be found in " << dir_.path();
     } catch (const io::DataFileError& e) {
       expect_names(e.what(), {"unknown device 'h800'", "known: test-gpu"});
     }
@@ -357,7 +349,7 @@ TEST_F(DeviceFiles, CatalogueFileMustCarryItsOwnName) {
   auto d = h800();
   d["name"] = "h100-sxm";
   write("renamed.json", d.dump(2));
-  ScopedEnv env("CODESIM_DEVICE_DATA", dir_.string());
+  ScopedEnv env("CODESIM_DEVICE_DATA", dir_.path().string());
   try {
     (void)load_device("renamed");
     FAIL() << "no error";

@@ -11,6 +11,7 @@
 #include "emulator/calibration/identifiability.hpp"
 #include "emulator/sim/gemm_calibration.hpp"
 #include "emulator/sim/gemm_validation.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace sim = codesim::sim;
 
@@ -80,9 +81,8 @@ TEST(GemmValidation, LeaveOneOutMeetsTheIssueTargets) {
 }
 
 TEST(GemmValidation, MalformedCsvNamesFileLineAndValue) {
-  const auto dir = std::filesystem::path(testing::TempDir()) / "codesim_validation";
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "bad.csv";
+  const codesim::testing::TempFolder dir("codesim-validation");
+  const auto file = dir.file("bad.csv");
   {
     std::FILE* f = std::fopen(file.c_str(), "w");
     std::fputs("m,n,k,tflops\n64,2112,7168,206\n64,2112,abc,206\n", f);

@@ -7,12 +7,15 @@
 #include "emulator/numerics/gemm.hpp"
 #include "emulator/reference/numerics_check.hpp"
 #include "emulator/reference/numerics_input_sets.hpp"
-#include "tests/reference/temp_dir.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
 
-using CheckDir = codesim::testing::TempDirTest;
+class CheckDir : public ::testing::Test {
+ protected:
+  codesim::testing::TempFolder dir_{"codesim-numerics-check"};
+};
 
 // The published H100 outputs are an independent oracle: the emulator must match every row.
 TEST(NumericsCheck, MatchesThePublishedH100VectorsExactly) {
@@ -30,7 +33,7 @@ TEST(NumericsCheck, MatchesThePublishedH100VectorsExactly) {
 TEST_F(CheckDir, ReportsTheRowThatDiffers) {
   const auto sets = make_dot_product_sets({64, 2});
   const auto& s = sets[0].set;  // e4m3-random-c
-  reference::write_dot_product_set(dir_ / "e4m3", s);
+  reference::write_dot_product_set(dir_.file("e4m3"), s);
   // GPU output = the emulator's result except row 17, whose last bit is flipped.
   const auto cfg = *numerics::block_fma_preset("hopper-fp8");
   const numerics::BlockFmaModel model(cfg, numerics::FloatFormat::e4m3(), numerics::OutputFormat::kFp32);
@@ -47,8 +50,8 @@ TEST_F(CheckDir, ReportsTheRowThatDiffers) {
   }
   const std::uint32_t right = d[17];
   d[17] ^= 1U;
-  reference::write_bit_strings(dir_ / "e4m3" / "d.txt", d);
-  const auto checks = check_dot_sets(dir_);
+  reference::write_bit_strings(dir_.file("e4m3") / "d.txt", d);
+  const auto checks = check_dot_sets(dir_.path());
   ASSERT_EQ(checks.size(), 1U);
   EXPECT_EQ(checks[0].d_file, "d.txt");
   EXPECT_EQ(checks[0].mismatches, 1U);
@@ -58,9 +61,9 @@ TEST_F(CheckDir, ReportsTheRowThatDiffers) {
   EXPECT_EQ(checks[0].first[0].got, right ^ 1U);
   // A d file with the wrong number of rows is an input error naming the file.
   d.pop_back();
-  reference::write_bit_strings(dir_ / "e4m3" / "d_n8.txt", d);
+  reference::write_bit_strings(dir_.file("e4m3") / "d_n8.txt", d);
   try {
-    (void)check_dot_sets(dir_);
+    (void)check_dot_sets(dir_.path());
     FAIL() << "no error";
   } catch (const reference::FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("d_n8.txt: 63 results for 64 rows"), std::string::npos) << e.what();
@@ -76,7 +79,7 @@ TEST_F(CheckDir, RanksTheGemmRecipesAgainstTheGpuOutput) {
   c.m = 16;  // keep the emulation small
   c.a.resize(static_cast<std::size_t>(c.m) * static_cast<std::size_t>(c.k));
   c.a_scale.resize(reference::a_scale_count(c));
-  reference::write_gemm_case(dir_ / "case", c);
+  reference::write_gemm_case(dir_.file("case"), c);
   numerics::QuantisedMatrix a, b;
   a.data = numerics::DecodedFp8(c.m, c.k, numerics::FloatFormat::e4m3(), c.a);
   a.group_rows = 1, a.group_cols = 128, a.scale_cols = c.k / 128, a.scales = c.a_scale;
@@ -84,10 +87,10 @@ TEST_F(CheckDir, RanksTheGemmRecipesAgainstTheGpuOutput) {
   b.group_rows = 128, b.group_cols = 128, b.scale_cols = c.k / 128, b.scales = c.b_scale;
   auto d = numerics::emulate_gemm(a, b, numerics::promote_recipe(64));
   d[5] = std::nextafter(d[5], 1e30F);
-  reference::write_f32_file(dir_ / "case" / "d_vec128_blk128.bin", d);
-  reference::write_info_file(dir_ / "case" / "d_vec128_blk128.txt", {{"status", "ok"}});
-  reference::write_info_file(dir_ / "case" / "d_vec128_vec128.txt", {{"status", "unsupported no algorithm"}});
-  const auto checks = check_gemm_cases(dir_, 2);
+  reference::write_f32_file(dir_.file("case") / "d_vec128_blk128.bin", d);
+  reference::write_info_file(dir_.file("case") / "d_vec128_blk128.txt", {{"status", "ok"}});
+  reference::write_info_file(dir_.file("case") / "d_vec128_vec128.txt", {{"status", "unsupported no algorithm"}});
+  const auto checks = check_gemm_cases(dir_.path(), 2);
   ASSERT_EQ(checks.size(), 2U);
   EXPECT_EQ(checks[0].mode, "vec128_blk128");
   ASSERT_EQ(checks[0].candidates.size(), 3U);

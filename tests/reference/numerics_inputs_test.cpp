@@ -7,6 +7,7 @@
 
 #include "emulator/numerics/float_format.hpp"
 #include "emulator/reference/numerics_input_sets.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
@@ -114,8 +115,8 @@ TEST(NumericsInputSets, GemmCasesFollowTheirScaling) {
 }
 
 TEST(NumericsInputSets, WritesWholeFoldersOnly) {
-  const auto dir = std::filesystem::temp_directory_path() / "codesim_inputs_test";
-  std::filesystem::remove_all(dir);
+  const codesim::testing::TempFolder scratch("codesim-numerics-inputs");
+  const auto dir = scratch.file("inputs");
   write_numerics_inputs(dir, {100, 1});
   EXPECT_EQ(reference::find_dot_product_sets(dir / "dot").size(), 15U);
   EXPECT_EQ(reference::find_gemm_cases(dir / "gemm").size(), 4U);

@@ -11,16 +11,17 @@
 #include "emulator/reference/shape_export.hpp"
 #include "emulator/sim/gemm_validation.hpp"
 #include "reference_gpu/common/shape_lists.hpp"
-#include "tests/reference/temp_dir.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::emulator_reference {
 namespace {
 
 const std::filesystem::path kPublished = CODESIM_H800_REFERENCE_DEFAULT;
 
-class ResultDir : public codesim::testing::TempDirTest {
+class ResultDir : public ::testing::Test {
  protected:
-  void write(const std::string& name, const nlohmann::json& j) { std::ofstream(dir_ / name) << j.dump(2); }
+  codesim::testing::TempFolder dir_{"codesim-reference-validation"};
+  void write(const std::string& name, const nlohmann::json& j) { std::ofstream(dir_.file(name)) << j.dump(2); }
 };
 
 nlohmann::json header(const std::string& device) {
@@ -38,10 +39,10 @@ TEST_F(ResultDir, PublishedFiguresGiveTheSameErrorsAsValidatePublished) {
                               {"time_us", g.measured_us}});
   doc["results"].push_back({{"operator", "copy_d2d"}, {"shape", {{"bytes", 1 << 30}}}, {"time_us", 700.0}});
   write("gemm_bench.json", doc);
-  ASSERT_EQ(measured_device_name(dir_), "NVIDIA H800");
+  ASSERT_EQ(measured_device_name(dir_.path()), "NVIDIA H800");
   ASSERT_EQ(device_for_gpu_name("NVIDIA H800"), "h800");
   const auto device = hw::load_device("h800");
-  const auto v = validate_against_reference(device, dir_);
+  const auto v = validate_against_reference(device, dir_.path());
   const auto p = sim::predict(device, measured);
   ASSERT_EQ(v.rows.size(), measured.size());
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -68,7 +69,8 @@ TEST_F(ResultDir, PredictsEveryOperatorTheBenchmarksWrite) {
                             {"time_us", 200.0}});
   doc["results"].push_back({{"operator", "fp8_gemm"}, {"status", "unsupported"}, {"shape", nlohmann::json::object()}});
   write("bench.json", doc);
-  const auto v = validate_against_reference(hw::load_device(*device_for_gpu_name(measured_device_name(dir_))), dir_);
+  const auto device = hw::load_device(*device_for_gpu_name(measured_device_name(dir_.path())));
+  const auto v = validate_against_reference(device, dir_.path());
   ASSERT_EQ(v.rows.size(), 4U);
   for (const auto& r : v.rows) EXPECT_GT(r.predicted_us, 0.0) << r.op;
   // The quantiser streams 8192 x 7168 BF16 in and FP8 out: at least bytes / HBM bandwidth.
@@ -86,16 +88,16 @@ TEST_F(ResultDir, MalformedFilesNameTheFileAndField) {
   write("bad.json", doc);
   const auto device = hw::load_device("h100-sxm");
   try {
-    (void)validate_against_reference(device, dir_);
+    (void)validate_against_reference(device, dir_.path());
     FAIL() << "no error";
   } catch (const io::DataFileError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("bad.json: results[0].shape.n: '-3' is not a positive integer"), std::string::npos) << m;
   }
-  std::ofstream(dir_ / "bad.json") << "{ not json";
-  EXPECT_THROW((void)validate_against_reference(device, dir_), io::DataFileError);
-  std::filesystem::remove(dir_ / "bad.json");
-  EXPECT_THROW((void)measured_device_name(dir_), io::DataFileError);
+  std::ofstream(dir_.file("bad.json")) << "{ not json";
+  EXPECT_THROW((void)validate_against_reference(device, dir_.path()), io::DataFileError);
+  std::filesystem::remove(dir_.file("bad.json"));
+  EXPECT_THROW((void)measured_device_name(dir_.path()), io::DataFileError);
 }
 
 // The committed shape lists are what `codesim reference shapes` writes today.

@@ -1,7 +1,6 @@
 #include "reports/numerics_report.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,35 +12,14 @@
 
 #include "emulator/io/atomic_file.hpp"
 #include "reports/gnuplot.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::reports {
 namespace {
 namespace fs = std::filesystem;
 using numerics::Distribution;
 
-/// A fresh, empty directory for one test, removed afterwards.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("codesim_reports_test_" + std::to_string(::getpid()) + "_" +
-                                         info->test_suite_name() + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ScratchDir(ScratchDir&&) = delete;
-  ScratchDir& operator=(ScratchDir&&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using codesim::testing::TempFolder;
 
 std::vector<std::string> entries(const fs::path& dir) {
   std::vector<std::string> names;
@@ -98,7 +76,7 @@ const NumericsReportTable& small_table() {
 // atomic_file
 
 TEST(AtomicFile, WritesThenReplacesAndLeavesNoTemporaryFiles) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path target = dir.path() / "out.txt";
   io::write_file_atomically(target, "first version\n");
   EXPECT_EQ(read(target), "first version\n");
@@ -110,7 +88,7 @@ TEST(AtomicFile, WritesThenReplacesAndLeavesNoTemporaryFiles) {
 }
 
 TEST(AtomicFile, MissingDirectoryThrowsNamingThePath) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path target = dir.path() / "no_such_dir" / "out.txt";
   try {
     io::write_file_atomically(target, "x");
@@ -122,7 +100,7 @@ TEST(AtomicFile, MissingDirectoryThrowsNamingThePath) {
 }
 
 TEST(AtomicFile, DirectoryInTheWayFailsAndRemovesTheTemporary) {
-  ScratchDir dir;
+  TempFolder dir;
   fs::create_directory(dir.path() / "taken");
   EXPECT_THROW(io::write_file_atomically(dir.path() / "taken", "x"), std::runtime_error);
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"taken"});
@@ -130,7 +108,7 @@ TEST(AtomicFile, DirectoryInTheWayFailsAndRemovesTheTemporary) {
 }
 
 TEST(PublishDirectory, PublishesEveryFileAndLeavesOthersAlone) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "nested" / "out";
   const auto published = io::publish_directory(out, [](const io::StagingDirectory& s) {
     s.write("b.txt", "bee");
@@ -149,7 +127,7 @@ TEST(PublishDirectory, PublishesEveryFileAndLeavesOthersAlone) {
 }
 
 TEST(PublishDirectory, FailingBuildLeavesNothing) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "out";
   EXPECT_THROW(io::publish_directory(out,
                                      [](const io::StagingDirectory& s) {
@@ -174,7 +152,7 @@ TEST(PublishDirectory, FailingBuildLeavesNothing) {
 }
 
 TEST(PublishDirectory, OutputPathThatIsARegularFileFailsAndLeavesNothing) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "out";
   write_plain(out, "a file, not a directory");
   bool built = false;
@@ -190,7 +168,7 @@ TEST(PublishDirectory, OutputPathThatIsARegularFileFailsAndLeavesNothing) {
 }
 
 TEST(PublishDirectory, RejectsNamesWithDirectories) {
-  ScratchDir dir;
+  TempFolder dir;
   EXPECT_THROW(io::publish_directory(dir.path() / "out",
                                      [](const io::StagingDirectory& s) { s.write("../escape.txt", "x"); }),
                std::runtime_error);
@@ -232,7 +210,7 @@ TEST(Gnuplot, SvgIsDeterministicAndUndated) {
 
 TEST(Gnuplot, GnuplotFailureDuringPublishLeavesNothing) {
   SKIP_WITHOUT_GNUPLOT();
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "out";
   EXPECT_THROW(io::publish_directory(out,
                                      [](const io::StagingDirectory& s) {
@@ -323,7 +301,7 @@ TEST(NumericsReport, HeadlineNeedsBothRecipesAtK4096) {
 
 TEST(NumericsReport, WritesEveryFile) {
   SKIP_WITHOUT_GNUPLOT();
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "report";
   write_numerics_report(out, small_table());
   EXPECT_EQ(entries(out), numerics_report_files());
@@ -367,7 +345,7 @@ TEST(NumericsReport, WritesEveryFile) {
 
 TEST(NumericsReport, TwoRunsGiveIdenticalBytesWhateverTheThreadCount) {
   SKIP_WITHOUT_GNUPLOT();
-  ScratchDir dir;
+  TempFolder dir;
   NumericsReportOptions one = small_options();
   one.threads = 1;
   NumericsReportOptions three = small_options();
@@ -382,7 +360,7 @@ TEST(NumericsReport, TwoRunsGiveIdenticalBytesWhateverTheThreadCount) {
 }
 
 TEST(NumericsReport, OutputPathThatIsARegularFileFailsAndLeavesNothing) {
-  ScratchDir dir;
+  TempFolder dir;
   const fs::path out = dir.path() / "report";
   write_plain(out, "in the way");
   EXPECT_THROW(write_numerics_report(out, small_options()), std::runtime_error);
@@ -391,7 +369,7 @@ TEST(NumericsReport, OutputPathThatIsARegularFileFailsAndLeavesNothing) {
 }
 
 TEST(NumericsReport, BadOptionsWriteNothing) {
-  ScratchDir dir;
+  TempFolder dir;
   NumericsReportOptions o = small_options();
   o.recipes = {"no-such-recipe"};
   EXPECT_THROW(write_numerics_report(dir.path() / "report", o), std::invalid_argument);

@@ -4,7 +4,6 @@
 #include "emulator/sim/chrome_trace.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -20,6 +19,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/support/temp_folder.hpp"
 
 namespace codesim::sim {
 namespace {
@@ -65,18 +66,7 @@ std::vector<std::string> directory_entries(const fs::path& dir) {
 /// `ctest -R trace` selects them: ctest matches test names, case-sensitively.)
 class chrome_trace_files : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("codesim-chrome-trace-" + std::to_string(::getpid()) + "-" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  fs::path dir_;
+  codesim::testing::TempFolder dir_{"codesim-chrome-trace"};
 };
 
 ChromeTrace sample_trace() {
@@ -333,21 +323,21 @@ TEST(chrome_trace, InvalidTimesThrowNamingTheEvent) {
 
 TEST_F(chrome_trace_files, WriteMatchesToJsonAndLeavesNoTemporaryFiles) {
   const ChromeTrace t = sample_trace();
-  const fs::path file = dir_ / "trace.json";
+  const fs::path file = dir_.file("trace.json");
   t.write(file);
   EXPECT_EQ(read_file(file), t.to_json());
-  EXPECT_EQ(directory_entries(dir_), (std::vector<std::string>{"trace.json"}));
+  EXPECT_EQ(directory_entries(dir_.path()), (std::vector<std::string>{"trace.json"}));
 
   // Overwriting replaces the content, again without leftovers.
   ChromeTrace other;
   other.add(event("only", 0, 0, 0.0, 1.0));
   other.write(file);
   EXPECT_EQ(read_file(file), other.to_json());
-  EXPECT_EQ(directory_entries(dir_), (std::vector<std::string>{"trace.json"}));
+  EXPECT_EQ(directory_entries(dir_.path()), (std::vector<std::string>{"trace.json"}));
 }
 
 TEST_F(chrome_trace_files, WriteIntoMissingDirectoryThrowsAndCreatesNothing) {
-  const fs::path missing = dir_ / "no-such-dir";
+  const fs::path missing = dir_.file("no-such-dir");
   const fs::path file = missing / "trace.json";
   try {
     sample_trace().write(file);
@@ -356,7 +346,7 @@ TEST_F(chrome_trace_files, WriteIntoMissingDirectoryThrowsAndCreatesNothing) {
     EXPECT_NE(std::string(ex.what()).find(file.string()), std::string::npos) << ex.what();
   }
   EXPECT_FALSE(fs::exists(missing));
-  EXPECT_TRUE(directory_entries(dir_).empty());
+  EXPECT_TRUE(directory_entries(dir_.path()).empty());
 }
 
 }  // namespace

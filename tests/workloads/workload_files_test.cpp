@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
-#include "workloads/config/workload_error.hpp"
+#include "tests/support/temp_folder.hpp"
 #include "workloads/config/workload_catalog.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 
 namespace codesim::workloads {
@@ -17,18 +17,11 @@ namespace fs = std::filesystem;
 
 class WorkloadFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("codesim_workload_files_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static nlohmann::json catalogue_file(const std::string& kind, const std::string& name) {
     return read_json_file(workload_data_dir() / kind / (name + ".json"));
   }
   fs::path write(const std::string& name, const std::string& text) {
-    const auto p = dir_ / name;
+    const auto p = dir_.file(name);
     std::ofstream(p) << text;
     return p;
   }
@@ -46,7 +39,7 @@ class WorkloadFiles : public ::testing::Test {
     }
     return "";
   }
-  fs::path dir_;
+  codesim::testing::TempFolder dir_{"codesim-workload-files"};
 };
 
 void expect_names(const std::string& message, std::initializer_list<std::string> parts) {

@@ -1,7 +1,8 @@
 #pragma once
 // The catalogue of model and scenario files. Each is one JSON file named after its `name`
 // under <data>/models/ or <data>/scenarios/, so a new model or scenario is one new file.
-// <data> is $CODESIM_WORKLOAD_DATA if set, else the source tree's workloads/data.
+// <data> is $CODESIM_WORKLOAD_DATA if set, else the source tree's workloads/data. Both are
+// io::DataCatalogue folders (emulator/io/data_catalogue.hpp), as devices are.
 #include <filesystem>
 #include <string>
 #include <string_view>

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/registry/named_registry.hpp"
 #include "workloads/config/model_config.hpp"
-#include "workloads/routing/named_registry.hpp"
 
 namespace codesim::workloads {
 
@@ -55,7 +55,7 @@ struct GateKind {
   std::function<std::unique_ptr<Gate>(const ModelConfig&)> make;
 };
 
-using GateRegistry = NamedRegistry<GateKind>;
-using GateRegistrar = NamedRegistrar<GateKind>;
+using GateRegistry = registry::NamedRegistry<GateKind>;
+using GateRegistrar = registry::NamedRegistrar<GateKind>;
 
 }  // namespace codesim::workloads

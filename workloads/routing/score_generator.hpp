@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workloads/routing/named_registry.hpp"
+#include "emulator/registry/named_registry.hpp"
 
 namespace codesim::workloads {
 
@@ -38,7 +38,7 @@ struct ScoreGeneratorKind {
   std::function<std::unique_ptr<ScoreGenerator>(const ScoreOptions&)> make;
 };
 
-using ScoreGeneratorRegistry = NamedRegistry<ScoreGeneratorKind>;
-using ScoreGeneratorRegistrar = NamedRegistrar<ScoreGeneratorKind>;
+using ScoreGeneratorRegistry = registry::NamedRegistry<ScoreGeneratorKind>;
+using ScoreGeneratorRegistrar = registry::NamedRegistrar<ScoreGeneratorKind>;
 
 }  // namespace codesim::workloads

@@ -1,14 +1,15 @@
 #pragma once
-// A catalogue of implementations registered by name at static-initialisation time, so that a
-// new gate or score generator is one new file. Kind is a struct with a `name` member.
-#include <functional>
+// One catalogue for every pluggable kind (gates, score generators, proposals, network
+// backends, collectives, reports): implementations register by name at static-initialisation
+// time, so adding one is one new file that touches nothing else. Kind is a struct with a
+// `name` member.
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace codesim::workloads {
+namespace codesim::registry {
 
 template <typename Kind>
 class NamedRegistry {
@@ -55,4 +56,4 @@ struct NamedRegistrar {
   explicit NamedRegistrar(Kind kind) { NamedRegistry<Kind>::instance().add(std::move(kind)); }
 };
 
-}  // namespace codesim::workloads
+}  // namespace codesim::registry

@@ -1,0 +1,60 @@
+#pragma once
+// One all-to-all phase on a cluster: DeepEP's test for one mode and direction, routed as its
+// tests route, simulated on the fluid network. Returns the times and bytes DeepEP's tests
+// print, and what every link class carried.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/network/cluster_config.hpp"
+#include "emulator/network/collective.hpp"
+#include "emulator/network/link_class.hpp"
+
+namespace codesim::sim {
+class ChromeTrace;
+}
+
+namespace codesim::network {
+
+struct LinkClassStats {
+  LinkClass link_class = LinkClass::kNvlink;
+  int links = 0;
+  double out_bytes = 0.0;   ///< on links leaving GPUs (transmit sides)
+  double in_bytes = 0.0;    ///< on links arriving at GPUs (receive sides)
+  double other_bytes = 0.0; ///< on links with no direction (HBM, SMs)
+  double busy_us_max = 0.0; ///< the busiest link of the class
+  double busy_us_mean = 0.0;
+  double peak_utilisation = 0.0;
+};
+
+struct AllToAllResult {
+  AllToAllRequest request;
+  std::string cluster;
+  std::string counted_as;            ///< DeepEP's byte formula for this mode and direction
+  std::vector<double> gpu_time_us;   ///< per GPU: its kernel's time
+  std::vector<double> gpu_bytes;     ///< per GPU: the bytes DeepEP counts
+  double time_us = 0.0;              ///< mean over GPUs
+  double max_time_us = 0.0;
+  double bandwidth_gbps = 0.0;       ///< mean over GPUs of bytes / time, as each rank prints it
+  std::vector<LinkClassStats> link_classes;  ///< classes with links, in LinkClass order
+  std::size_t flows = 0;
+  std::int64_t rate_computations = 0;
+  /// Smallest ratio, over flows, of a flow's time to the time its bytes need on its path's
+  /// narrowest link (>= 1 when no flow beats its bottleneck).
+  double min_flow_time_over_bound = 1.0;
+};
+
+/// Why the request cannot run (unknown mode, EP not dividing the experts, more GPUs or SMs
+/// than the cluster has, a mode the cluster cannot run); nullopt when it can.
+[[nodiscard]] std::optional<std::string> alltoall_problem(const ClusterConfig& cluster, const AllToAllRequest& request);
+
+/// Runs the request (check alltoall_problem first; throws std::invalid_argument otherwise).
+/// With `trace`, adds a track per GPU and per link class.
+[[nodiscard]] AllToAllResult run_alltoall(const ClusterConfig& cluster, const AllToAllRequest& request,
+                                          sim::ChromeTrace* trace = nullptr);
+
+/// As run_alltoall, with token counts the caller already has (a scenario's routing).
+[[nodiscard]] AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllRequest& request,
+                                                 const TokenCounts& counts, sim::ChromeTrace* trace = nullptr);
+
+}  // namespace codesim::network

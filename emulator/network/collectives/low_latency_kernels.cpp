@@ -1,0 +1,87 @@
+// DeepEP's low-latency kernels: every (token, expert) copy is its own message, written by the
+// GPU straight into the receiver's buffer (IBGDA: the GPU posts the RDMA work request and
+// rings the NIC's doorbell itself). Dispatch moves FP8 with its scales and 16 bytes of
+// metadata, combine moves BF16 back along the same pairs. No SM is held once the messages are
+// issued. The first release ("low-latency", Feb 2025) sends every message over RDMA, peers in
+// the same node included; the later one ("low-latency-nvlink", June 2025) writes to peers in
+// the same node over NVLink.
+#include <optional>
+#include <string>
+
+#include "emulator/network/collective.hpp"
+
+namespace codesim::network {
+namespace {
+
+constexpr double kLowLatencyMetadataBytes = 16.0;
+
+std::optional<std::string> check(const ClusterConfig& cluster, const AllToAllRequest& q) {
+  (void)cluster;
+  (void)q;
+  return std::nullopt;
+}
+
+ExpertRoutingRequest routing(const ClusterConfig& cluster, const AllToAllRequest& q) {
+  // test_low_latency.py: top-k of i.i.d. scores, no group limit.
+  ExpertRoutingRequest r;
+  r.gpus = q.ep;
+  r.gpus_per_node = cluster.gpus_per_node;
+  r.tokens = q.tokens;
+  r.experts = q.experts;
+  r.top_k = q.top_k;
+  r.seed = q.seed;
+  return r;
+}
+
+void start(CollectiveContext& c, bool nvlink_in_node) {
+  const auto& q = c.request;
+  const auto& topo = c.topology;
+  const bool dispatch = q.op == CommOp::kDispatch;
+  const double message = dispatch ? fp8_token_bytes(q.hidden) + kLowLatencyMetadataBytes : bf16_token_bytes(q.hidden);
+  // The NIC spends the per-message overhead on its wire as if it moved that many more bytes.
+  const double wire_rate = c.cluster.nic_gbps() * 1e9 * c.cluster.calibration.values.rdma_efficiency;
+  const double nic_weight = 1.0 + c.cluster.calibration.values.nic_message_overhead_ns * 1e-9 * wire_rate / message;
+  c.counted_as = dispatch ? "(token, expert) copies sent x (hidden + hidden/128 x 4 + 16) B"
+                          : "(token, expert) copies sent x 2 x hidden B";
+  for (int s = 0; s < q.ep; ++s)
+    for (int d = 0; d < q.ep; ++d) {
+      const auto copies = c.counts.copy(s, d);
+      if (copies == 0) continue;
+      // Dispatch goes from the token's GPU to the expert's; combine comes back.
+      const int from = dispatch ? s : d;
+      const int to = dispatch ? d : s;
+      c.counted_bytes[static_cast<std::size_t>(from)] += static_cast<double>(copies) * message;
+      const double bytes = static_cast<double>(copies) * message;
+      std::vector<flow::LinkUse> path;
+      double latency = 0.0;
+      if (from == to) {
+        path = {topo.hbm(from, 2.0)};
+      } else {
+        Route r = nvlink_in_node && topo.same_node(from, to) ? topo.nvlink(from, to) : topo.rdma(from, to, nic_weight);
+        path = std::move(r.links);
+        latency = r.latency_s;
+        // Read at the sender; written into the receive buffer, then copied out by the
+        // receiver's warps (read and write).
+        path.push_back(topo.hbm(from, 1.0));
+        path.push_back(topo.hbm(to, 3.0));
+      }
+      c.net.start_flow(0.0, std::move(path), bytes, latency, [&c, from, to](flow::FlowId, double t) {
+        c.arrival(to, t);
+        c.arrival(from, t);  // the sender waits for its last message's completion too
+      });
+    }
+}
+
+const CollectiveRegistrar pure_rdma{CollectiveKind{
+    "low-latency",
+    "DeepEP low-latency kernels, first release: every (token, expert) copy an RDMA message (IBGDA), "
+    "peers in the same node included; FP8 dispatch, BF16 combine; no SMs held",
+    false, check, routing, [](CollectiveContext& c) { start(c, false); }}};
+
+const CollectiveRegistrar with_nvlink{CollectiveKind{
+    "low-latency-nvlink",
+    "DeepEP low-latency kernels from June 2025: as low-latency, but peers in the same node are written over NVLink",
+    false, check, routing, [](CollectiveContext& c) { start(c, true); }}};
+
+}  // namespace
+}  // namespace codesim::network
