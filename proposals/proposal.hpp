@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/kernels/communication_features.hpp"
 #include "emulator/kernels/lowering_features.hpp"
 #include "emulator/numerics/gemm_recipe.hpp"
 #include "emulator/registry/named_registry.hpp"
@@ -48,6 +49,13 @@ class Proposal {
 
   /// Timing side: how the proposal changes the way operators become kernels (default: not at all).
   virtual void adjust_lowering(kernels::LoweringFeatures& features, const ParameterValues& values) const {
+    (void)features;
+    (void)values;
+  }
+
+  /// Communication side: how the proposal changes the all-to-all kernels and links (default:
+  /// not at all). `features` arrives as the scenario declares it (its communication SMs).
+  virtual void adjust_communication(kernels::CommunicationFeatures& features, const ParameterValues& values) const {
     (void)features;
     (void)values;
   }

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -54,7 +55,17 @@ nlohmann::ordered_json result_json(const network::AllToAllResult& r) {
   return j;
 }
 
+/// A --trace that cannot be written fails before the simulation, not after it.
+void check_trace_path(const std::string& trace) {
+  if (trace.empty()) return;
+  const auto parent = std::filesystem::absolute(trace).parent_path();
+  if (!std::filesystem::is_directory(parent))
+    throw InputError(fmt::format("--trace {}: the folder {} does not exist", trace, parent.string()));
+  if (std::filesystem::is_directory(trace)) throw InputError(fmt::format("--trace {}: is a folder", trace));
+}
+
 void run(AllToAllOptions& o) {
+  check_trace_path(o.trace);
   network::ClusterConfig cluster;
   try {
     cluster = network::load_cluster(o.cluster);

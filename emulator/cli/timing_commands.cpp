@@ -1,21 +1,23 @@
 // codesim gemm | run | compare: the timing model from the command line. Every time and
-// speedup is printed with its band: the spread over the device's consistent set.
+// speedup is printed with its band: the spread over the device's consistent set. The scenario
+// layer (emulator/sim/scenario_simulation) computes; this file parses options and prints.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "emulator/cli/cli_error.hpp"
+#include "emulator/cli/cluster_option.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
 #include "emulator/hw/device_config.hpp"
-#include "emulator/sim/gemm_simulation.hpp"
 #include "emulator/sim/prediction_band.hpp"
-#include "emulator/sim/proposal_comparison.hpp"
-#include "emulator/sim/scenario_gpu.hpp"
+#include "emulator/sim/scenario_simulation.hpp"
 #include "proposals/proposal.hpp"
+#include "reference_gpu/common/result_schema.hpp"
 #include "workloads/config/workload_error.hpp"
 
 namespace codesim::cli {
@@ -23,11 +25,18 @@ namespace {
 
 namespace wl = codesim::workloads;
 
-/// The proposal's lowering switches on top of `base` (what the scenario itself fixes).
-kernels::LoweringFeatures features_of(const proposals::ProposalInstance& p, kernels::LoweringFeatures base = {}) {
-  kernels::LoweringFeatures f = base;
-  p.proposal->adjust_lowering(f, p.values);
-  return f;
+/// A proposal named on the command line as a column of the scenario layer: its hooks.
+sim::ProposalColumn column_of(const proposals::ProposalInstance& p) {
+  return {p.spec(), [p](kernels::LoweringFeatures& f) { p.proposal->adjust_lowering(f, p.values); },
+          [p](kernels::CommunicationFeatures& f) { p.proposal->adjust_communication(f, p.values); }};
+}
+
+/// The result schema's header fields, then the device.
+nlohmann::ordered_json result_header(const std::string& device) {
+  nlohmann::ordered_json j;
+  result_schema::write_header(j, result_schema::kEmulatorSource);
+  j[std::string(result_schema::kDeviceField)] = device;
+  return j;
 }
 
 nlohmann::ordered_json kernel_json(const hw::KernelRun& k) {
@@ -105,33 +114,22 @@ void run_gemm(const GemmOptions& o) {
     throw InputError(fmt::format("--kernel {} / --l2-at-start {}: {}", o.kernel, o.l2_at_start, e.what()));
   }
   sim::ChromeTrace trace;
-  std::vector<hw::KernelRun> runs;  // one per member of the consistent set, the best fit first
+  sim::ScenarioResult result;
   try {
-    for (const auto& member : sim::band_members(device))
-      runs.push_back(sim::simulate_gemm(member, shape, features_of(proposal), o.sms,
-                                        runs.empty() && !o.trace.empty() ? &trace : nullptr, conditions));
+    result = sim::simulate_gemm_scenario({shape, conditions, o.sms}, device, column_of(proposal),
+                                         o.trace.empty() ? nullptr : &trace);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
-  const auto& run = runs.front();
-  std::vector<double> times, tflops;
-  for (const auto& r : runs) {
-    times.push_back(r.time_us);
-    tflops.push_back(r.tflops());
-  }
-  const auto time_band = sim::band_of(times);
+  const auto& computation = result.columns.front().computation;
+  const auto& run = computation.per_member.front().operators.front().kernels.front();
+  std::vector<double> tflops;  // one per member of the consistent set, the best fit first
+  for (const auto& member : computation.per_member) tflops.push_back(member.operators.front().kernels.front().tflops());
+  const auto time_band = computation.operator_us.front();
   const auto tflops_band = sim::band_of(tflops);
-  if (!o.trace.empty()) {
-    trace.name_process(0, fmt::format("{} ({})", device.name, proposal.spec()));
-    trace.name_track(0, 0, "kernels");
-    for (int i = 0; i < device.sms; ++i) trace.name_track(0, i + 1, fmt::format("SM {}", i));
-    write_trace(trace, o.trace);
-  }
+  if (!o.trace.empty()) write_trace(trace, o.trace);
   if (o.json) {
-    nlohmann::ordered_json j;
-    j["schema"] = "codesim.result/1";
-    j["source"] = "codesim";
-    j["device"] = device.name;
+    auto j = result_header(device.name);
     j["operator"] = shape.layout == kernels::GemmLayout::kDense ? "fp8_gemm" : run.kind;
     j["shape"] = {{"m", o.m}, {"n", o.n}, {"k", o.k}, {"groups", o.groups}, {"layout", o.layout}};
     j["proposal"] = proposal.spec();
@@ -140,7 +138,7 @@ void run_gemm(const GemmOptions& o) {
     put_band(j, "time_us", time_band);
     put_band(j, "tflops", tflops_band);
     j["gbps"] = run.gbps();
-    j["band_members"] = runs.size();
+    j["band_members"] = computation.per_member.size();
     j["kernel"] = kernel_json(run);
     std::cout << j.dump(2) << "\n";
     return;
@@ -165,92 +163,101 @@ struct ScenarioOptions {
   int gpu = 0;
   int micro_batch = 0;
   std::uint64_t seed = 1;
+  std::string cluster;  ///< empty: the all-to-alls are not timed
   bool json = false;
   std::string trace;
 };
 
-struct Comparison {
-  hw::DeviceConfig device;
-  sim::ScenarioGpu gpu;
-  sim::ProposalComparison result;
-  sim::ChromeTrace trace;
-};
-
-/// Loads the scenario's GPU and runs the baseline and every proposal with every member.
-/// "all" stands for every registered proposal.
-std::unique_ptr<Comparison> compare(const ScenarioOptions& o) {
-  auto c = std::make_unique<Comparison>();
-  c->device = device_or_input_error(o.device);
-  std::vector<proposals::ProposalInstance> columns{proposal_or_input_error("baseline")};
-  for (const auto& p : o.proposals) {
+/// The baseline, then the proposals named ("all": every registered one).
+std::vector<sim::ProposalColumn> columns_of(const std::vector<std::string>& names) {
+  std::vector<sim::ProposalColumn> columns{column_of(proposal_or_input_error("baseline"))};
+  for (const auto& p : names) {
     if (p == "all") {
       for (const auto* all : proposals::ProposalRegistry::instance().all())
-        if (all->name() != "baseline") columns.push_back(proposal_or_input_error(all->name()));
+        if (all->name() != "baseline") columns.push_back(column_of(proposal_or_input_error(all->name())));
     } else if (p != "baseline") {
-      columns.push_back(proposal_or_input_error(p));
+      columns.push_back(column_of(proposal_or_input_error(p)));
     }
   }
+  return columns;
+}
+
+struct Simulated {
+  hw::DeviceConfig device;
+  sim::ScenarioResult result;
+};
+
+/// Runs the baseline and every proposal with every member (and the all-to-alls on the
+/// cluster, when one is named); writes the trace when asked.
+Simulated simulate(const ScenarioOptions& o) {
+  Simulated s;
+  s.device = device_or_input_error(o.device);
+  const auto columns = columns_of(o.proposals);
+  std::optional<network::ClusterConfig> cluster;
+  if (!o.cluster.empty()) cluster = cluster_or_input_error(o.cluster);
+  sim::ChromeTrace trace;
   try {
-    c->gpu = sim::load_scenario_gpu(o.workload, o.gpu, o.micro_batch, o.seed);
+    s.result = sim::simulate_scenario({o.workload, o.seed, o.gpu, o.micro_batch}, s.device,
+                                       cluster ? &*cluster : nullptr, columns, o.trace.empty() ? nullptr : &trace,
+                                       worker_count());
   } catch (const wl::WorkloadError& e) {
     throw InputError(e.what());
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
-  // The communication kernels hold their SMs while the expert GEMMs run beside them.
-  kernels::LoweringFeatures scenario;
-  scenario.reserved_sms = c->gpu.comm_sms;
-  std::vector<std::pair<std::string, kernels::LoweringFeatures>> specs;
-  for (const auto& p : columns) specs.emplace_back(p.spec(), features_of(p, scenario));
-  try {
-    c->result = sim::compare_proposals(c->device, c->gpu.operators, specs, o.trace.empty() ? nullptr : &c->trace,
-                                       worker_count());
-  } catch (const std::invalid_argument& e) {
-    throw InputError(e.what());
-  }
-  if (!o.trace.empty()) {
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      const int process = static_cast<int>(i);
-      c->trace.name_process(process, fmt::format("{} GPU {} ({})", c->gpu.scenario, o.gpu, specs[i].first));
-      c->trace.name_track(process, 0, "kernels");
-      for (int s = 0; s < c->device.sms; ++s) c->trace.name_track(process, s + 1, fmt::format("SM {}", s));
-    }
-    write_trace(c->trace, o.trace);
-  }
-  return c;
+  if (!o.trace.empty()) write_trace(trace, o.trace);
+  return s;
 }
 
-nlohmann::ordered_json comparison_json(const Comparison& c, bool with_operators) {
-  nlohmann::ordered_json j;
-  j["schema"] = "codesim.result/1";
-  j["source"] = "codesim";
-  j["device"] = c.device.name;
-  j["workload"] = {{"scenario", c.gpu.scenario}, {"gpu", c.gpu.gpu},
-                   {"micro_batch", c.gpu.micro_batch}, {"seed", c.gpu.seed},
-                   {"compute_sms", c.device.sms - c.gpu.comm_sms}};
-  j["band_members"] = c.result.members;
+nlohmann::ordered_json alltoall_json(const sim::ScenarioResult& r, const sim::AllToAllPhaseTiming& phase) {
+  nlohmann::ordered_json j{{"phase", phase.phase}, {"collective", r.collective}, {"sms", phase.best_fit.request.sms}};
+  sim::put_statistics(j, phase.statistics());
+  j["bytes_counted_as"] = phase.best_fit.counted_as;
+  return j;
+}
+
+nlohmann::ordered_json comparison_json(const Simulated& s, bool with_operators) {
+  const auto& r = s.result;
+  auto j = result_header(s.device.name);
+  j["workload"] = {{"scenario", r.scenario}, {"gpu", r.gpu},
+                   {"micro_batch", r.micro_batch}, {"seed", r.seed},
+                   {"compute_sms", r.columns.front().compute_sms}};
+  j["band_members"] = r.members;
   j["runs"] = nlohmann::ordered_json::array();
-  for (const auto& p : c.result.proposals) {
-    nlohmann::ordered_json r;
-    r["proposal"] = p.spec;
-    put_band(r, "total_us", p.total_us);
-    put_band(r, "speedup", p.speedup);
-    if (&p != &c.result.proposals.front()) r["speedup_verdict"] = sim::speedup_verdict(p.speedup);
-    put_band(r, "hbm_bytes", p.hbm_bytes);
+  for (const auto& col : r.columns) {
+    const auto& p = col.computation;
+    nlohmann::ordered_json run;
+    run["proposal"] = p.spec;
+    put_band(run, "total_us", p.total_us);
+    put_band(run, "speedup", p.speedup);
+    if (&col != &r.columns.front()) run["speedup_verdict"] = sim::speedup_verdict(p.speedup);
+    put_band(run, "hbm_bytes", p.hbm_bytes);
     if (with_operators) {
       const auto& best = p.per_member.front();
-      r["operators"] = nlohmann::ordered_json::array();
+      run["operators"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < best.operators.size(); ++i) {
         const auto& op = best.operators[i];
         nlohmann::ordered_json oj{{"name", op.name}, {"kind", op.kind}, {"status", op.status}};
         put_band(oj, "time_us", p.operator_us[i]);
         oj["kernels"] = nlohmann::ordered_json::array();
         for (const auto& k : op.kernels) oj["kernels"].push_back(kernel_json(k));
-        r["operators"].push_back(oj);
+        if (const auto* phase = col.phase_of(r.operators[i])) {
+          oj["network_phase"] = phase->phase;
+          put_band(oj, "network_time_us", phase->time_us);
+        }
+        run["operators"].push_back(oj);
       }
     }
-    j["runs"].push_back(r);
+    run["compute_sms"] = col.compute_sms;
+    run["communication_sms"] = col.communication.sms;
+    if (!col.phases.empty()) {
+      run["alltoall"] = nlohmann::ordered_json::array();
+      for (const auto& phase : col.phases) run["alltoall"].push_back(alltoall_json(r, phase));
+    }
+    j["runs"].push_back(run);
   }
+  if (!r.cluster.empty())
+    j["cluster"] = {{"name", r.cluster}, {"collective", r.collective}, {"band_members", r.cluster_members}};
   return j;
 }
 
@@ -259,68 +266,112 @@ std::string speedup_text(const sim::ComparedProposal& p, bool baseline) {
   return sim::format_band(p.speedup, 3, "x") + (verdict.empty() ? "" : " (" + verdict + ")");
 }
 
-std::size_t spec_width(const std::vector<sim::ComparedProposal>& props) {
+std::size_t spec_width(const std::vector<sim::ScenarioColumn>& columns) {
   std::size_t w = 8;
-  for (const auto& p : props) w = std::max(w, p.spec.size());
+  for (const auto& c : columns) w = std::max(w, c.computation.spec.size());
   return w;
 }
 
+/// An operator's cell in the table of `run`: its time, or what times it instead.
+std::string operator_cell(const sim::ScenarioColumn& col, const workloads::Operator& op, const sim::OperatorTiming& t,
+                          bool with_cluster) {
+  if (t.status == "communication") {
+    if (const auto* phase = col.phase_of(op)) return fmt::format("{:.1f} (net)", phase->time_us.value);
+    return with_cluster ? "(network)" : "(give --cluster)";
+  }
+  if (t.status == "removed") return "removed";
+  return fmt::format("{:.1f}", t.time_us());
+}
+
+void print_alltoalls(const sim::ScenarioResult& r) {
+  fmt::print("\nAll-to-alls of micro-batch {} on cluster {} (DeepEP {} kernels, EP{}), which overlap the expert "
+             "computation:\n",
+             r.micro_batch, r.cluster, r.collective, r.columns.front().phases.front().best_fit.request.ep);
+  for (std::size_t i = 0; i < r.columns.size(); ++i) {
+    const auto& col = r.columns[i];
+    // A column whose communication is an earlier column's has that column's all-to-alls.
+    const auto earlier = r.columns.begin() + static_cast<std::ptrdiff_t>(i);
+    if (std::any_of(r.columns.begin(), earlier, [&](const auto& c) { return c.communication == col.communication; }))
+      continue;
+    for (const auto& phase : col.phases) {
+      const int sms = phase.best_fit.request.sms;
+      fmt::print("  {} ({}, {}{})\n", phase.phase, col.computation.spec,
+                 sms > 0 ? fmt::format("{} SMs", sms) : "no SMs held",
+                 col.communication.nvlink_bandwidth_scale == 1.0
+                     ? ""
+                     : fmt::format(", NVLink x{}", col.communication.nvlink_bandwidth_scale));
+      fmt::print("{}", sim::format_statistics(phase.statistics(), "    "));
+    }
+  }
+  if (r.cluster_members.size() > 1)
+    fmt::print("[low, high] over the {} members of cluster {}'s consistent set.\n", r.cluster_members.size(),
+               r.cluster);
+}
+
 void run_workload(const ScenarioOptions& o) {
-  const auto c = compare(o);
+  const auto s = simulate(o);
   if (o.json) {
-    std::cout << comparison_json(*c, true).dump(2) << "\n";
+    std::cout << comparison_json(s, true).dump(2) << "\n";
     return;
   }
-  const auto& props = c->result.proposals;
+  const auto& r = s.result;
+  const auto& columns = r.columns;
+  const bool with_cluster = !r.cluster.empty();
   fmt::print("Expert computation of {} GPU {} (micro-batch {}, seed {}) on {}, {} of {} SMs (the rest run "
              "communication); time per operator in us, best fit\n",
-             c->gpu.scenario, o.gpu, o.micro_batch, o.seed, c->device.name, c->device.sms - c->gpu.comm_sms,
-             c->device.sms);
+             r.scenario, o.gpu, o.micro_batch, o.seed, r.device, columns.front().compute_sms, r.device_sms);
   fmt::print("{:<34}", "operator");
-  for (const auto& p : props) fmt::print(" {:>16}", p.spec.substr(0, 16));
+  for (const auto& c : columns) fmt::print(" {:>16}", c.computation.spec.substr(0, 16));
   fmt::print("\n");
-  const auto& base = props.front().per_member.front();
+  const auto& base = columns.front().computation.per_member.front();
   for (std::size_t i = 0; i < base.operators.size(); ++i) {
     fmt::print("{:<34}", base.operators[i].name.substr(0, 34));
-    for (const auto& p : props) {
-      const auto& op = p.per_member.front().operators[i];
-      if (op.status == "communication") fmt::print(" {:>16}", "(network)");
-      else if (op.status == "removed") fmt::print(" {:>16}", "removed");
-      else fmt::print(" {:>16.1f}", op.time_us());
-    }
+    for (const auto& c : columns)
+      fmt::print(" {:>16}", operator_cell(c, r.operators[i], c.computation.per_member.front().operators[i], with_cluster));
     fmt::print("\n");
   }
-  fmt::print("{:<34}", "total (sum of the rows)");
-  for (const auto& p : props) fmt::print(" {:>16.1f}", p.total_us.value);
+  fmt::print("{:<34}", with_cluster ? "total of the compute rows" : "total (sum of the rows)");
+  for (const auto& c : columns) fmt::print(" {:>16.1f}", c.computation.total_us.value);
   fmt::print("\n{:<34}", "HBM traffic (MB)");
-  for (const auto& p : props) fmt::print(" {:>16.1f}", p.hbm_bytes.value / 1e6);
+  for (const auto& c : columns) fmt::print(" {:>16.1f}", c.computation.hbm_bytes.value / 1e6);
   fmt::print("\n\nWith the band over the consistent set:\n");
-  const auto w = spec_width(props);
-  for (std::size_t i = 0; i < props.size(); ++i)
-    fmt::print("  {:<{}} time_us {:<28} speedup {}\n", props[i].spec, w, sim::format_band(props[i].total_us, 1),
-               speedup_text(props[i], i == 0));
-  fmt::print("{}.\nCommunication operators are timed by the network model, not here.\n", band_note(c->device));
+  const auto w = spec_width(columns);
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    fmt::print("  {:<{}} time_us {:<28} speedup {}\n", columns[i].computation.spec, w,
+               sim::format_band(columns[i].computation.total_us, 1), speedup_text(columns[i].computation, i == 0));
+  fmt::print("{}.\n", band_note(s.device));
+  if (!with_cluster) {
+    fmt::print("Communication operators are timed by the network model, not here.\n");
+    return;
+  }
+  fmt::print("(net): this GPU's all-to-all kernel on cluster {}, overlapped with the expert computation and not in "
+             "the total.\n",
+             r.cluster);
+  print_alltoalls(r);
 }
 
 void run_compare(const ScenarioOptions& o) {
   if (o.proposals.empty()) throw InputError("--proposal: give at least one proposal, or all");
-  const auto c = compare(o);
+  const auto s = simulate(o);
   if (o.json) {
-    std::cout << comparison_json(*c, false).dump(2) << "\n";
+    std::cout << comparison_json(s, false).dump(2) << "\n";
     return;
   }
-  fmt::print("{} GPU {} (micro-batch {}, seed {}) on {}: the expert computation under each proposal\n",
-             c->gpu.scenario, o.gpu, o.micro_batch, o.seed, c->device.name);
-  const auto& props = c->result.proposals;
-  const auto w = spec_width(props);
+  const auto& r = s.result;
+  fmt::print("{} GPU {} (micro-batch {}, seed {}) on {}: the expert computation under each proposal\n", r.scenario,
+             o.gpu, o.micro_batch, o.seed, r.device);
+  const auto& columns = r.columns;
+  const auto w = spec_width(columns);
   fmt::print("  {:<{}} {:<30} {:<40} {:>8}\n", "proposal", w, "time_us", "speedup", "HBM GB");
-  for (std::size_t i = 0; i < props.size(); ++i)
-    fmt::print("  {:<{}} {:<30} {:<40} {:>8.2f}\n", props[i].spec, w, sim::format_band(props[i].total_us, 1),
-               speedup_text(props[i], i == 0), props[i].hbm_bytes.value / 1e9);
-  fmt::print("{}.\n", band_note(c->device));
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& p = columns[i].computation;
+    fmt::print("  {:<{}} {:<30} {:<40} {:>8.2f}\n", p.spec, w, sim::format_band(p.total_us, 1), speedup_text(p, i == 0),
+               p.hbm_bytes.value / 1e9);
+  }
+  fmt::print("{}.\n", band_note(s.device));
 }
 
-void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool trace) {
+void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool run) {
   c->add_option("--workload", o.workload, "scenario name or file (codesim workload list)")->required();
   c->add_option("--device", o.device, "device name or file")->capture_default_str();
   c->add_option("--proposal", o.proposals, "proposal(s) to compare with the baseline (repeatable; all: every one)");
@@ -328,7 +379,11 @@ void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool trace) {
   c->add_option("--micro-batch", o.micro_batch, "micro-batch index")->capture_default_str();
   c->add_option("--seed", o.seed, "routing seed")->capture_default_str();
   c->add_flag("--json", o.json, "JSON in the shared result schema (bands as <key>_low and <key>_high)");
-  if (trace) c->add_option("--trace", o.trace, "write a Chrome trace (Perfetto) of the best fit, one process per proposal");
+  if (!run) return;
+  c->add_option("--cluster", o.cluster,
+                "cluster name or file (data/clusters/): times dispatch and combine on its network with the "
+                "scenario's routing");
+  c->add_option("--trace", o.trace, "write a Chrome trace (Perfetto) of the best fit, one process per proposal");
 }
 
 }  // namespace

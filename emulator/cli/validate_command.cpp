@@ -13,6 +13,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
+#include "emulator/cli/network_validation.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "emulator/sim/gemm_calibration.hpp"
 #include "emulator/sim/gemm_validation.hpp"
@@ -115,6 +116,7 @@ struct ValidateOptions {
   std::string reference;
   bool device_given = false;
   std::string device = "h800";
+  std::string cluster = "h800";
   bool fit = false;
   std::string profile;
   std::size_t points = 9;
@@ -323,6 +325,7 @@ void run_validate(const ValidateOptions& o) {
     j["grouped"]["file"] = rows.grouped_file.string();
     j["more"] = predictions_json(more_p);
     j["more"]["file"] = rows.more_file.string();
+    j["deepep"] = validate_deepep_rows(o.published, o.cluster, true);
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -331,12 +334,14 @@ void run_validate(const ValidateOptions& o) {
   print_predictions(fmt::format("Grouped FP8 GEMMs, {} (held out: not used to fit):", rows.grouped_file.string()),
                     grouped_p);
   print_predictions(fmt::format("The rest of the first published table, {} (held out):", rows.more_file.string()), more_p);
+  (void)validate_deepep_rows(o.published, o.cluster, false);
 }
 
 // ----------------------------------------------------------------------------------- calibrate
 struct CalibrateOptions {
   std::string published;
   std::string device = "h800";
+  std::string cluster;
   std::string out;
   std::size_t points = 7;
   double threshold = 1.0;
@@ -352,6 +357,10 @@ void run_calibrate(const CalibrateOptions& o) {
     if (!std::filesystem::is_directory(parent))
       throw InputError(fmt::format("--out {}: the folder {} does not exist", o.out, parent.string()));
     if (std::filesystem::is_directory(o.out)) throw InputError(fmt::format("--out {}: is a folder", o.out));
+  }
+  if (!o.cluster.empty()) {
+    calibrate_cluster_network(o.published, o.cluster, o.out, o.points, o.threshold);
+    return;
   }
   const auto device = device_or_input_error(o.device);
   const auto rows = read_published(o.published);
@@ -412,6 +421,8 @@ void add_validate_commands(CLI::App& app) {
         ->capture_default_str();
     c->add_flag("--cross-validate", o->cross_validate,
                 "leave-one-out over the dense rows, and the held-out grouped rows, against the issue's targets");
+    c->add_option("--cluster", o->cluster, "cluster name or file whose network predicts DeepEP's rows")
+        ->capture_default_str();
     c->add_flag("--json", o->json, "JSON output");
     c->callback([o, device] {
       o->device_given = device->count() > 0;
@@ -425,8 +436,11 @@ void add_validate_commands(CLI::App& app) {
                      "set of values consistent with the data (the predictions' bands)");
     c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)")
         ->required();
-    c->add_option("--device", o->device, "device name or file to start from")->capture_default_str();
-    c->add_option("--out", o->out, "device file to write (may be the device's own file)")->required();
+    auto* device = c->add_option("--device", o->device, "device name or file to start from")->capture_default_str();
+    c->add_option("--cluster", o->cluster,
+                  "calibrate this cluster's network on deepep_alltoall.csv instead of a device on the GEMM rows")
+        ->excludes(device);
+    c->add_option("--out", o->out, "device (or cluster) file to write (may be its own file)")->required();
     c->add_option("--points", o->points, "grid points of each parameter's profile")->capture_default_str();
     c->add_option("--threshold", o->threshold, "consistent: MAPE within this many points of the best")
         ->capture_default_str();

@@ -18,7 +18,8 @@ struct LoweringFeatures {
   /// Weight gradients need the activations re-quantised along the token axis: a separate
   /// cast+transpose pass. False: the GEMM reads transposed tiles from shared memory.
   bool transpose_requantize_pass = true;
-  /// SMs held by communication kernels (not available to compute kernels).
+  /// SMs held by communication kernels (not available to compute kernels). Not a proposal's
+  /// switch: the scenario layer sets it from the column's CommunicationFeatures::sms.
   int reserved_sms = 0;
 };
 

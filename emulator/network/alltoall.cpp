@@ -12,6 +12,9 @@
 namespace codesim::network {
 
 std::optional<std::string> alltoall_problem(const ClusterConfig& cluster, const AllToAllRequest& q) {
+  if (flow::NetworkBackendRegistry::instance().find(q.backend) == nullptr)
+    return "unknown network backend '" + q.backend + "' (known: " + flow::NetworkBackendRegistry::instance().known_names() +
+           ")";
   const auto* kind = CollectiveRegistry::instance().find(q.mode);
   if (kind == nullptr)
     return "unknown mode '" + q.mode + "' (known: " + CollectiveRegistry::instance().known_names() + ")";
@@ -28,9 +31,25 @@ std::optional<std::string> alltoall_problem(const ClusterConfig& cluster, const 
   return kind->check(cluster, q);
 }
 
+void AllToAllResult::set_kernel_fixed(double kernel_fixed_us) {
+  gpu_time_us.clear();
+  double sum = 0.0;
+  double bandwidth_sum = 0.0;
+  for (std::size_t g = 0; g < gpu_transfer_us.size(); ++g) {
+    const double t = gpu_transfer_us[g] + kernel_fixed_us;
+    gpu_time_us.push_back(t);
+    sum += t;
+    bandwidth_sum += gpu_bytes[g] / (t * 1e-6) / 1e9;
+  }
+  const auto n = static_cast<double>(gpu_transfer_us.size());
+  time_us = sum / n;
+  max_time_us = *std::max_element(gpu_time_us.begin(), gpu_time_us.end());
+  bandwidth_gbps = bandwidth_sum / n;  // each rank prints its own bytes / time; DeepEP quotes their level
+}
+
 namespace {
 
-void add_trace(const AllToAllResult& r, const flow::FluidNetwork& net, sim::ChromeTrace& trace) {
+void add_trace(const AllToAllResult& r, const flow::NetworkBackend& net, sim::ChromeTrace& trace) {
   const int gpus = r.request.ep;
   for (int g = 0; g < gpus; ++g) {
     trace.name_process(g, "GPU " + std::to_string(g));
@@ -81,7 +100,8 @@ AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllR
                                    sim::ChromeTrace* trace) {
   if (const auto problem = alltoall_problem(cluster, q)) throw std::invalid_argument(*problem);
   const auto& kind = CollectiveRegistry::instance().at(q.mode);
-  flow::FluidNetwork net;
+  const auto backend = flow::NetworkBackendRegistry::instance().at(q.backend).make();
+  flow::NetworkBackend& net = *backend;
   const ClusterTopology topology(cluster, q.ep, kind.holds_sms ? q.sms : 0, net);
   CollectiveContext ctx{cluster, q, counts, topology, net, {}, {}, {}};
   ctx.last_arrival_s.assign(static_cast<std::size_t>(q.ep), 0.0);
@@ -93,19 +113,11 @@ AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllR
   r.request = q;
   r.cluster = cluster.name;
   r.counted_as = ctx.counted_as;
-  const double fixed = cluster.calibration.values.kernel_fixed_us * 1e-6;
-  double bandwidth_sum = 0.0;
   for (int g = 0; g < q.ep; ++g) {
-    const double t = ctx.last_arrival_s[static_cast<std::size_t>(g)] + fixed;
-    r.gpu_time_us.push_back(t * 1e6);
+    r.gpu_transfer_us.push_back(ctx.last_arrival_s[static_cast<std::size_t>(g)] * 1e6);
     r.gpu_bytes.push_back(ctx.counted_bytes[static_cast<std::size_t>(g)]);
-    bandwidth_sum += ctx.counted_bytes[static_cast<std::size_t>(g)] / t / 1e9;
   }
-  double sum = 0.0;
-  for (const double t : r.gpu_time_us) sum += t;
-  r.time_us = sum / q.ep;
-  r.max_time_us = *std::max_element(r.gpu_time_us.begin(), r.gpu_time_us.end());
-  r.bandwidth_gbps = bandwidth_sum / q.ep;
+  r.set_kernel_fixed(cluster.calibration.values.kernel_fixed_us);
 
   std::array<LinkClassStats, kLinkClasses> stats{};
   for (const auto& link : net.links()) {
@@ -127,7 +139,7 @@ AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllR
       r.link_classes.push_back(s);
     }
   r.flows = net.flows().size();
-  r.rate_computations = net.rate_computations();
+  r.rate_computations = net.solver_steps();
   for (const auto& f : net.flows())
     if (f.bound_s > 0.0) r.min_flow_time_over_bound = std::min(r.min_flow_time_over_bound, (f.data_end - f.start) / f.bound_s);
   if (trace != nullptr) add_trace(r, net, *trace);

@@ -31,17 +31,23 @@ struct AllToAllResult {
   AllToAllRequest request;
   std::string cluster;
   std::string counted_as;            ///< DeepEP's byte formula for this mode and direction
-  std::vector<double> gpu_time_us;   ///< per GPU: its kernel's time
+  std::vector<double> gpu_transfer_us;  ///< per GPU: when the last byte it waits for landed
+  std::vector<double> gpu_time_us;   ///< per GPU: its kernel's time (transfers + kernel_fixed_us)
   std::vector<double> gpu_bytes;     ///< per GPU: the bytes DeepEP counts
   double time_us = 0.0;              ///< mean over GPUs
   double max_time_us = 0.0;
   double bandwidth_gbps = 0.0;       ///< mean over GPUs of bytes / time, as each rank prints it
   std::vector<LinkClassStats> link_classes;  ///< classes with links, in LinkClass order
   std::size_t flows = 0;
-  std::int64_t rate_computations = 0;
+  std::int64_t rate_computations = 0;  ///< the backend's solver steps (max-min rate computations)
   /// Smallest ratio, over flows, of a flow's time to the time its bytes need on its path's
   /// narrowest link (>= 1 when no flow beats its bottleneck).
   double min_flow_time_over_bound = 1.0;
+
+  /// Sets the kernel times from the transfer times and a fixed cost per kernel (launch,
+  /// barrier, flags): the fixed cost is added after the transfers, so a calibration that
+  /// varies only it re-times a run instead of simulating it again.
+  void set_kernel_fixed(double kernel_fixed_us);
 };
 
 /// Why the request cannot run (unknown mode, EP not dividing the experts, more GPUs or SMs

@@ -1,9 +1,8 @@
 #include "emulator/network/cluster_config.hpp"
 
-#include <algorithm>
-#include <cstdlib>
 #include <string>
 
+#include "emulator/io/data_catalogue.hpp"
 #include "emulator/io/json_fields.hpp"
 
 namespace codesim::network {
@@ -13,14 +12,10 @@ using io::JsonObjectReader;
 
 namespace {
 
-bool is_path(const std::string& s) {
-  return s.find('/') != std::string::npos || (s.size() > 5 && s.ends_with(".json"));
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
+/// data/clusters, or $CODESIM_CLUSTER_DATA: names and paths resolve as devices' do.
+const io::DataCatalogue& cluster_catalogue() {
+  static const io::DataCatalogue catalogue{"cluster", "CODESIM_CLUSTER_DATA", CODESIM_CLUSTER_DATA_DEFAULT};
+  return catalogue;
 }
 
 }  // namespace
@@ -39,14 +34,17 @@ ClusterConfig load_cluster_file(const std::filesystem::path& file) {
   c.file = file;
   (void)r.choice("schema", {"codesim.cluster/1"});
   c.name = r.string("name");
+  if (c.name.empty() || io::DataCatalogue::is_path(c.name))
+    r.fail("name", "must be a non-empty cluster name without '/' or \".json\"");
   c.description = r.string("description");
   c.source = r.string("source");
   c.device_name = r.string("device");
   try {
-    // A device given as a bare name is looked up in the device folder; a relative path is
-    // relative to the cluster file, so a cluster and its GPU can travel together.
+    // A device given as a bare name is looked up in the device folder; a path (as the
+    // catalogue tells them apart) is relative to the cluster file, so a cluster and its GPU
+    // can travel together.
     std::string device = c.device_name;
-    if (device.find('/') != std::string::npos && !std::filesystem::path(device).is_absolute())
+    if (io::DataCatalogue::is_path(device) && std::filesystem::path(device).is_relative())
       device = (file.parent_path() / device).string();
     c.device = hw::load_device(device);
   } catch (const DataFileError& e) {
@@ -104,32 +102,12 @@ ClusterConfig load_cluster_file(const std::filesystem::path& file) {
   return c;
 }
 
-std::filesystem::path cluster_folder() {
-  if (const char* env = std::getenv("CODESIM_CLUSTER_DATA"); env != nullptr && *env != '\0') return env;
-  return CODESIM_CLUSTER_DATA_DEFAULT;
-}
+std::filesystem::path cluster_folder() { return cluster_catalogue().folder(); }
 
-std::vector<std::string> cluster_names() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(cluster_folder(), ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".json") out.push_back(entry.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> cluster_names() { return cluster_catalogue().names(); }
 
 ClusterConfig load_cluster(const std::string& name_or_path) {
-  if (is_path(name_or_path)) return load_cluster_file(std::filesystem::path(name_or_path));
-  const auto folder = cluster_folder();
-  const auto file = folder / (name_or_path + ".json");
-  if (!std::filesystem::exists(file))
-    throw DataFileError("unknown cluster '" + name_or_path + "' in " + folder.string() + " (known: " +
-                        joined(cluster_names()) + "; or give a path to a cluster file)");
-  ClusterConfig c = load_cluster_file(file);
-  if (c.name != file.stem().string())
-    JsonObjectReader::fail_at(file.string(), "/name", "\"" + c.name + "\"",
-                              "must equal the file name '" + file.stem().string() + "'");
-  return c;
+  return cluster_catalogue().load(name_or_path, load_cluster_file);
 }
 
 }  // namespace codesim::network

@@ -53,15 +53,29 @@ struct ClusterConfig {
   [[nodiscard]] int node_of(int gpu) const { return gpu / gpus_per_node; }
   [[nodiscard]] int local_of(int gpu) const { return gpu % gpus_per_node; }
   [[nodiscard]] int plane_of(int gpu) const { return local_of(gpu) % fabric.planes; }
-  [[nodiscard]] int leaf_of(int gpu) const { return node_of(gpu) / fabric.nics_per_leaf(); }
+  /// NICs each node puts on each plane.
+  [[nodiscard]] int nics_per_node_and_plane() const { return gpus_per_node / fabric.planes; }
+  /// A GPU's NIC's position among the NICs of its plane, node by node.
+  [[nodiscard]] int plane_port_of(int gpu) const {
+    return node_of(gpu) * nics_per_node_and_plane() + local_of(gpu) / fabric.planes;
+  }
+  /// The leaf switch (of its plane) a GPU's NIC hangs from: nics_per_leaf() NICs per leaf.
+  [[nodiscard]] int leaf_of(int gpu) const { return plane_port_of(gpu) / fabric.nics_per_leaf(); }
+  /// Leaf switches per plane that the first `gpus` GPUs reach.
+  [[nodiscard]] int leaves_for(int gpus) const {
+    const int nodes_used = (gpus + gpus_per_node - 1) / gpus_per_node;
+    return (nodes_used * nics_per_node_and_plane() + fabric.nics_per_leaf() - 1) / fabric.nics_per_leaf();
+  }
   [[nodiscard]] double nvlink_gbps() const { return device.nvlink_gbps; }
   [[nodiscard]] double nic_gbps() const { return nic_gbitps / 8.0; }
   /// This cluster with other calibration values (a member of the consistent set, a fit's trial).
   [[nodiscard]] ClusterConfig with_calibration(const NetworkCalibrationValues& values) const;
 };
 
-/// Loads a cluster by name (a file in the cluster folder) or by path (anything containing
-/// '/' or ending in ".json"). Throws io::DataFileError naming the file, field and value.
+/// Loads a cluster by name (a file in the cluster folder, whose "name" must be that name) or
+/// by path (anything containing '/' or ending in ".json"), through io::DataCatalogue as
+/// devices are. The cluster's "device" is a device name, or a path relative to the cluster
+/// file. Throws io::DataFileError naming the file, field and value.
 [[nodiscard]] ClusterConfig load_cluster(const std::string& name_or_path);
 [[nodiscard]] ClusterConfig load_cluster_file(const std::filesystem::path& file);
 /// The cluster folder: $CODESIM_CLUSTER_DATA if set, else the build's default (data/clusters).

@@ -7,7 +7,7 @@ namespace codesim::network {
 
 using flow::LinkUse;
 
-ClusterTopology::ClusterTopology(const ClusterConfig& cluster, int gpus, int comm_sms, flow::FluidNetwork& net)
+ClusterTopology::ClusterTopology(const ClusterConfig& cluster, int gpus, int comm_sms, flow::NetworkBackend& net)
     : cluster_(cluster), gpus_(gpus) {
   if (gpus < 1 || gpus > cluster.gpus())
     throw std::invalid_argument("cluster " + cluster.name + " has " + std::to_string(cluster.gpus()) +
@@ -31,7 +31,7 @@ ClusterTopology::ClusterTopology(const ClusterConfig& cluster, int gpus, int com
                                  comm_sms * cal.sm_copy_gbps * 1e9));
   }
   // Leaf switches of each plane; their spine side is full bisection (half the ports up).
-  leaves_ = (nodes() + cluster.fabric.nics_per_leaf() - 1) / cluster.fabric.nics_per_leaf();
+  leaves_ = cluster.leaves_for(gpus);
   const double leaf_up = cluster.fabric.nics_per_leaf() * cluster.fabric.link_gbitps / 8.0 * 1e9;
   for (int p = 0; p < cluster.fabric.planes; ++p)
     for (int l = 0; l < leaves_; ++l) {

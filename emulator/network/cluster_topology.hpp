@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "emulator/network/cluster_config.hpp"
-#include "emulator/network/flow/fluid_network.hpp"
+#include "emulator/network/flow/network_backend.hpp"
 #include "emulator/network/link_class.hpp"
 
 namespace codesim::network {
@@ -39,7 +39,7 @@ class ClusterTopology {
  public:
   /// Builds the links of the first `gpus` GPUs of `cluster` in `net`. `comm_sms` is the number
   /// of SMs each GPU's communication kernel holds (0: it holds none once messages are issued).
-  ClusterTopology(const ClusterConfig& cluster, int gpus, int comm_sms, flow::FluidNetwork& net);
+  ClusterTopology(const ClusterConfig& cluster, int gpus, int comm_sms, flow::NetworkBackend& net);
 
   [[nodiscard]] const ClusterConfig& cluster() const { return cluster_; }
   [[nodiscard]] int gpus() const { return gpus_; }

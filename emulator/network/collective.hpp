@@ -10,7 +10,7 @@
 
 #include "emulator/network/cluster_topology.hpp"
 #include "emulator/network/expert_traffic.hpp"
-#include "emulator/network/flow/fluid_network.hpp"
+#include "emulator/network/flow/network_backend.hpp"
 #include "emulator/registry/named_registry.hpp"
 
 namespace codesim::network {
@@ -28,6 +28,7 @@ struct AllToAllRequest {
   int experts = 256;
   int top_k = 8;
   std::uint64_t seed = 1;
+  std::string backend = "fluid";  ///< a registered network backend
 };
 
 /// Bytes per token in DeepEP's formats: FP8 E4M3 with one FP32 scale per 128 elements, BF16.
@@ -40,7 +41,7 @@ struct CollectiveContext {
   const AllToAllRequest& request;
   const TokenCounts& counts;
   const ClusterTopology& topology;
-  flow::FluidNetwork& net;
+  flow::NetworkBackend& net;
   /// Filled by the kernel, one entry per GPU.
   std::vector<double> last_arrival_s;   ///< last byte this GPU waits for has landed
   std::vector<double> counted_bytes;    ///< DeepEP's byte count for this GPU

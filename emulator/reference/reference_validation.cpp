@@ -8,6 +8,7 @@
 
 #include "emulator/io/json_fields.hpp"
 #include "emulator/sim/expert_computation.hpp"
+#include "reference_gpu/common/result_schema.hpp"
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 
 namespace codesim::emulator_reference {
@@ -15,6 +16,12 @@ namespace {
 
 namespace wl = codesim::workloads;
 using nlohmann::json;
+
+/// The schema field's value; empty when it is missing or not a string.
+std::string schema_of(const json& doc) {
+  const auto it = doc.find(std::string(result_schema::kSchemaField));
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& field, const std::string& what) {
   throw io::DataFileError(file.string() + ": " + field + ": " + what);
@@ -166,10 +173,11 @@ std::optional<std::string> device_for_gpu_name(const std::string& gpu_name) {
 std::string measured_device_name(const std::filesystem::path& dir) {
   for (const auto& file : result_files(dir)) {
     const json doc = read_json(file);
-    if (doc.value("schema", "") == "codesim.result/1" && doc.contains("device") && doc["device"].is_string())
-      return doc["device"].get<std::string>();
+    const auto device = doc.find(std::string(result_schema::kDeviceField));
+    if (result_schema::is_result_schema(schema_of(doc)) && device != doc.end() && device->is_string())
+      return device->get<std::string>();
   }
-  throw io::DataFileError(dir.string() + ": no codesim.result/1 file with a device name");
+  throw io::DataFileError(dir.string() + ": no " + std::string(result_schema::kName) + " file with a device name");
 }
 
 ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, const std::filesystem::path& dir) {
@@ -179,13 +187,16 @@ ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, c
   for (const auto& file : files) {
     const json doc = read_json(file);
     const std::string rel = std::filesystem::relative(file, dir).string();
-    if (doc.value("schema", "") != "codesim.result/1") fail(file, "schema", "'" + doc.value("schema", "") + "' is not codesim.result/1");
-    if (!doc.contains("results") || !doc["results"].is_array()) fail(file, "results", "missing or not an array");
-    if (v.measured_device.empty()) v.measured_device = doc.value("device", "");
+    const std::string schema = schema_of(doc);
+    if (!result_schema::is_result_schema(schema))
+      fail(file, std::string(result_schema::kSchemaField), "'" + schema + "' is not " + std::string(result_schema::kName));
+    const std::string results_field(result_schema::kResultsField);
+    if (!doc.contains(results_field) || !doc[results_field].is_array()) fail(file, results_field, "missing or not an array");
+    if (v.measured_device.empty()) v.measured_device = doc.value(std::string(result_schema::kDeviceField), "");
     if (doc.contains("device_info") && doc["device_info"].value("sm_count", device.sms) != device.sms)
       v.warnings.push_back(rel + ": measured on " + std::to_string(doc["device_info"].value("sm_count", 0)) +
                            " SMs, the device file " + device.name + " has " + std::to_string(device.sms));
-    const auto& results = doc["results"];
+    const auto& results = doc[results_field];
     for (std::size_t i = 0; i < results.size(); ++i) {
       const json& r = results[i];
       const std::string where = "results[" + std::to_string(i) + "]";

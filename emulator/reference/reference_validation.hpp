@@ -1,6 +1,7 @@
 #pragma once
-// `codesim validate --reference DIR`: every measured operator in the codesim.result/1 files of
-// a reference_gpu results folder, predicted by the timing model and compared.
+// `codesim validate --reference DIR`: every measured operator in the result-schema files
+// (reference_gpu/common/result_schema.hpp) of a reference_gpu results folder, predicted by the
+// timing model and compared.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,10 +40,10 @@ struct ReferenceValidation {
 std::optional<std::string> device_for_gpu_name(const std::string& gpu_name);
 
 /// The GPU named by the result files of `dir` (the first file's "device"); throws
-/// io::DataFileError when the folder holds no codesim.result/1 file.
+/// io::DataFileError when the folder holds no result-schema file.
 std::string measured_device_name(const std::filesystem::path& dir);
 
-/// Reads every *.json under `dir` (recursively) with schema codesim.result/1 and predicts each
+/// Reads every *.json under `dir` (recursively) in the result schema and predicts each
 /// timed result on `device`. Throws io::DataFileError naming the file and field when a file
 /// is malformed (bad JSON, wrong schema, missing or out-of-range shape fields).
 ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, const std::filesystem::path& dir);

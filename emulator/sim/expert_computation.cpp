@@ -1,37 +1,14 @@
 #include "emulator/sim/expert_computation.hpp"
 
-#include <fmt/format.h>
-
 #include <map>
 #include <numeric>
-#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
-#include "emulator/kernels/elementwise_kernels.hpp"
-#include "emulator/kernels/gemm_kernel.hpp"
+#include "emulator/kernels/operator_lowering.hpp"
 #include "emulator/sim/gemm_simulation.hpp"
 
 namespace codesim::sim {
-namespace {
-
-using workloads::OperatorKind;
-
-std::int64_t round_up(std::int64_t v, std::int64_t to) { return (v + to - 1) / to * to; }
-
-kernels::GemmLayout layout_of(const workloads::Operator& op) {
-  if (op.layout == "contiguous") return kernels::GemmLayout::kContiguous;
-  if (op.layout == "masked") return kernels::GemmLayout::kMasked;
-  if (op.layout == "dense") return kernels::GemmLayout::kDense;
-  throw std::invalid_argument(fmt::format("{}: unknown GEMM layout '{}'", op.name, op.layout));
-}
-
-kernels::KernelPlan gemm_plan(const std::string& name, const kernels::GemmShape& shape,
-                              const kernels::LoweringFeatures& f, int sms, int smem) {
-  return kernels::lower_fp8_gemm(name, shape, kernels::choose_gemm_tiling(shape, sms, smem), f);
-}
-
-}  // namespace
 
 double OperatorTiming::time_us() const {
   return std::accumulate(kernels.begin(), kernels.end(), 0.0,
@@ -100,49 +77,6 @@ std::vector<ExpertComputation> deserialize_expert_computations(const std::string
   return out;
 }
 
-std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op, const kernels::LoweringFeatures& f,
-                                                int sms, int smem) {
-  using kernels::ElementwiseOp;
-  auto elementwise = [&](ElementwiseOp e) {
-    return std::vector<kernels::KernelPlan>{kernels::lower_elementwise(op.name, e, {op.rows, op.cols}, sms, f)};
-  };
-  switch (op.kind) {
-    case OperatorKind::kQuantize:
-      // Its FP8 output goes on the wire (dispatch), so a TMA-fused cast cannot replace it:
-      // separate_quantize_pass (tma-fused-cast) applies only to a quantise that feeds a GEMM,
-      // and today's workloads have none.
-      return elementwise(ElementwiseOp::kQuantize);
-    case OperatorKind::kSwigluQuantize: return elementwise(ElementwiseOp::kSwigluQuantize);
-    case OperatorKind::kSwigluBackward: return elementwise(ElementwiseOp::kSwigluBackward);
-    case OperatorKind::kCastTranspose:
-      if (!f.transpose_requantize_pass) return {};
-      return elementwise(ElementwiseOp::kCastTranspose);
-    case OperatorKind::kGemm:
-    case OperatorKind::kGroupedGemm: {
-      if (op.m.empty() || op.k.empty()) throw std::invalid_argument(fmt::format("{}: GEMM without m or k", op.name));
-      if (op.k.size() == 1) {
-        kernels::GemmShape shape{op.m, op.n, op.k[0], layout_of(op)};
-        if (shape.layout == kernels::GemmLayout::kContiguous)
-          for (auto& m : shape.m) m = round_up(m, 128);  // each group padded to BLOCK_M
-        if (std::accumulate(shape.m.begin(), shape.m.end(), std::int64_t{0}) == 0) return {};
-        return {gemm_plan(op.name, shape, f, sms, smem)};
-      }
-      // Weight gradients: the tokens are K, one K per group; one GEMM per expert, K padded
-      // to the 128 of a scale block.
-      std::vector<kernels::KernelPlan> plans;
-      for (std::size_t g = 0; g < op.k.size(); ++g) {
-        if (op.k[g] == 0) continue;
-        const kernels::GemmShape shape{{op.m[0]}, op.n, round_up(op.k[g], 128), kernels::GemmLayout::kDense};
-        plans.push_back(gemm_plan(fmt::format("{}[{}]", op.name, g), shape, f, sms, smem));
-      }
-      return plans;
-    }
-    case OperatorKind::kDispatch:
-    case OperatorKind::kCombine: return {};
-  }
-  throw std::logic_error("unknown operator kind");
-}
-
 ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
                                               const std::vector<workloads::Operator>& operators,
                                               const kernels::LoweringFeatures& features, ChromeTrace* trace,
@@ -156,8 +90,8 @@ ExpertComputation simulate_expert_computation(const hw::DeviceConfig& device,
     OperatorTiming t;
     t.name = op.name;
     t.kind = workloads::operator_kind_name(op.kind);
-    const bool communication = op.kind == OperatorKind::kDispatch || op.kind == OperatorKind::kCombine;
-    const auto plans = lower_operator(op, features, sms, device.shared_memory_per_block);
+    const bool communication = op.kind == workloads::OperatorKind::kDispatch || op.kind == workloads::OperatorKind::kCombine;
+    const auto plans = kernels::lower_operator(op, features, sms, device.shared_memory_per_block);
     t.status = communication ? "communication" : plans.empty() ? "removed" : "timed";
     for (const auto& plan : plans) {
       const auto key = std::make_pair(kernels::timing_fingerprint(plan), device_key);

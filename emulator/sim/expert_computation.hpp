@@ -31,12 +31,6 @@ struct ExpertComputation {
   [[nodiscard]] double hbm_bytes() const;
 };
 
-/// Lowers one operator to its kernel plans (empty when the features remove it, or for
-/// communication). Throws std::invalid_argument for shapes the kernels cannot run.
-[[nodiscard]] std::vector<kernels::KernelPlan> lower_operator(const workloads::Operator& op,
-                                                              const kernels::LoweringFeatures& features, int sms,
-                                                              int shared_memory_per_block);
-
 /// Results of kernels already simulated, by plan fingerprint and device parameters: proposals
 /// often leave a kernel unchanged, and an identical plan on the same device gives the same
 /// result. Share one across the proposals of a comparison.

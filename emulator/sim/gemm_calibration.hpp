@@ -10,6 +10,7 @@
 #include "emulator/calibration/calibration_problem.hpp"
 #include "emulator/calibration/forked_row_pool.hpp"
 #include "emulator/calibration/identifiability.hpp"
+#include "emulator/calibration/section_fit.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/sim/gemm_validation.hpp"
 
@@ -42,21 +43,8 @@ class GemmCalibration {
   calibration::CalibrationProblem problem_;
 };
 
-struct CalibrateOptions {
-  std::size_t workers = 1;        ///< processes that simulate the rows
-  double threshold_points = 1.0;  ///< consistent: MAPE within this many points of the best
-  std::size_t profile_points = 7;
-  std::size_t refinements = 3;    ///< bisection steps at each end of a consistent interval
-  /// Told what the calibration is doing (for a progress line): the fit, then each profile.
-  std::function<void(const std::string&)> progress;
-};
-
-struct CalibrationOutcome {
-  hw::Calibration calibration;          ///< values = best fit, with its consistent set
-  calibration::ConsistentSet set;       ///< profiles and intervals, for printing
-  std::vector<std::string> fitted;      ///< the set's parameter order (names of the fitted parameters)
-  std::size_t evaluations = 0;
-};
+using CalibrateOptions = calibration::SectionFitOptions;
+using CalibrationOutcome = calibration::SectionFitOutcome<hw::CalibrationValues>;
 
 /// Fits the device's fitted parameters on `rows` (starting from its values), finds the
 /// consistent set and returns the calibration a device file should carry. `fitted_on` says

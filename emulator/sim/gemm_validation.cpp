@@ -10,82 +10,15 @@
 #include <fmt/format.h>
 
 #include "emulator/calibration/forked_tasks.hpp"
+#include "emulator/io/csv_table.hpp"
 #include "emulator/io/json_fields.hpp"
 #include "emulator/sim/gemm_simulation.hpp"
 
 namespace codesim::sim {
 namespace {
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.emplace_back();
-  return out;
-}
-
-struct CsvTable {
-  std::filesystem::path file;
-  std::vector<std::string> header;
-  std::vector<std::pair<int, std::vector<std::string>>> rows;
-
-  [[nodiscard]] std::size_t column(const std::string& name) const {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end())
-      throw io::DataFileError(fmt::format("{}: line 1: missing column '{}'", file.string(), name));
-    return static_cast<std::size_t>(it - header.begin());
-  }
-  [[nodiscard]] double number(const std::pair<int, std::vector<std::string>>& row, const std::string& name, double lo,
-                              double hi) const {
-    const auto& text = row.second[column(name)];
-    std::size_t used = 0;
-    double v = 0.0;
-    try {
-      v = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != text.size() || text.empty() || !std::isfinite(v) || v < lo || v > hi)
-      throw io::DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a number in [{}, {}]", file.string(),
-                                          row.first, name, text, lo, hi));
-    return v;
-  }
-  [[nodiscard]] std::int64_t integer(const std::pair<int, std::vector<std::string>>& row, const std::string& name,
-                                     std::int64_t lo, std::int64_t hi) const {
-    const double v = number(row, name, static_cast<double>(lo), static_cast<double>(hi));
-    if (v != std::floor(v))
-      throw io::DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a whole number", file.string(),
-                                          row.first, name, row.second[column(name)]));
-    return static_cast<std::int64_t>(v);
-  }
-};
-
-CsvTable read_csv(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw io::DataFileError(file.string() + ": cannot open the file");
-  CsvTable t;
-  t.file = file;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    auto cells = split(line);
-    if (t.header.empty()) {
-      t.header = std::move(cells);
-      continue;
-    }
-    if (cells.size() != t.header.size())
-      throw io::DataFileError(fmt::format("{}: line {}: {} fields, the header has {}", file.string(), number,
-                                          cells.size(), t.header.size()));
-    t.rows.emplace_back(number, std::move(cells));
-  }
-  if (t.header.empty()) throw io::DataFileError(file.string() + ": empty file (no header)");
-  if (t.rows.empty()) throw io::DataFileError(file.string() + ": no data rows");
-  return t;
-}
+using io::CsvTable;
+using io::read_csv;
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -23,14 +24,15 @@ ScenarioGpu load_scenario_gpu(const std::string& workload, int gpu, int micro_ba
   wl::RoutingOptions routing;
   routing.seed = seed;
   routing.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  const auto built = wl::build_moe_layer_workload(scenario, model, routing);
+  auto built = std::make_shared<const wl::MoeLayerWorkload>(wl::build_moe_layer_workload(scenario, model, routing));
   ScenarioGpu out;
   out.scenario = scenario.name;
   out.gpu = gpu;
   out.micro_batch = micro_batch;
   out.seed = seed;
-  out.comm_sms = scenario.comm_sms;
-  out.operators = built.micro_batches[static_cast<std::size_t>(micro_batch)].gpus[static_cast<std::size_t>(gpu)].operators;
+  out.communication.sms = scenario.comm_sms;
+  out.operators = built->micro_batches[static_cast<std::size_t>(micro_batch)].gpus[static_cast<std::size_t>(gpu)].operators;
+  out.routed = std::move(built);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "reference_gpu/common/atomic_write.hpp"
+#include "reference_gpu/common/result_schema.hpp"
 
 namespace codesim::reference {
 namespace {
@@ -111,11 +112,10 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
 
 Json result_file(const std::string& program, const std::string& command, const DeviceInfo& device) {
   Json doc = Json::object();
-  doc["schema"] = "codesim.result/1";
-  doc["source"] = "reference_gpu";
+  result_schema::write_header(doc, result_schema::kReferenceGpuSource);
   doc["program"] = program;
   doc["command"] = command;
-  doc["device"] = device.name;
+  doc[std::string(result_schema::kDeviceField)] = device.name;
   Json& info = doc["device_info"];
   info["sm_count"] = device.sm_count;
   info["compute_capability"] = std::to_string(device.compute_major) + "." + std::to_string(device.compute_minor);
@@ -129,7 +129,7 @@ Json result_file(const std::string& program, const std::string& command, const D
   sw["driver"] = device.driver_version;
   sw["cuda_runtime"] = device.runtime_version;
   if (!device.cublas_version.empty()) sw["cublas"] = device.cublas_version;
-  doc["results"] = Json::array();
+  doc[std::string(result_schema::kResultsField)] = Json::array();
   return doc;
 }
 

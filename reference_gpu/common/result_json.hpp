@@ -1,8 +1,8 @@
 #pragma once
-// Result files in the codesim.result/1 schema, the schema `codesim gemm --json` uses for
-// predictions. A reference_gpu program writes one file:
+// Result files in the result schema (result_schema.hpp: its name and header fields), the schema
+// `codesim gemm --json` uses for predictions. A reference_gpu program writes one file:
 //
-//   { "schema": "codesim.result/1", "source": "reference_gpu", "program": ..., "command": ...,
+//   { "schema": <result_schema::kName>, "source": "reference_gpu", "program": ..., "command": ...,
 //     "device": <name>, "device_info": {...}, "software": {...},
 //     "results": [ { "operator": ..., "shape": {...}, "time_us": ..., "tflops": ..., "gbps": ...,
 //                    "runs": ..., "time_us_min": ..., "time_us_max": ... }, ... ] }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # codesim gemm / run / compare / validate / calibrate as a user scripts them: JSON results
 # that add up (throughput from time, operators from kernels, the run total from operators),
-# bands around every time and speedup, Chrome traces, determinism, agreement with the
-# published H800 DeepGEMM timings, profiles and leave-one-out on a small published table,
-# and bad input (exit status 2, the value named, nothing written). The published-data check needs ../shared/reference/h800 (second
+# bands around every time and speedup, Chrome traces, determinism, all-to-alls on a cluster
+# (run --cluster), agreement with the published H800 DeepGEMM timings, profiles and
+# leave-one-out on a small published table, and bad input (exit status 2, the value named,
+# nothing written). The published-data check needs ../shared/reference/h800 (second
 # argument or $CODESIM_PUBLISHED_H800); without it every other check still runs and the
 # script exits 77 (skipped) if they all pass.
 codesim=$1
@@ -141,6 +142,51 @@ check(runs[1]['total_us'] < runs[0]['total_us'],
 cmp -s "$tmp/run.json" "$tmp/run2.json" && ok || fail "two identical run --json runs differ"
 expect_error bad-gpu '' "--gpu 9999" "$codesim" run --workload decode-ep144 --gpu 9999 --trace "$tmp/never.json"
 [ -e "$tmp/never.json" ] && fail "run --trace wrote a file despite an error" || ok
+
+# 10. run --cluster: dispatch and combine timed on the cluster's network with the scenario's
+# own routing; without a cluster the JSON is as before and the text points to --cluster.
+if "$codesim" run --workload decode-ep128 --cluster h800 --json >"$tmp/runnet.json" 2>"$tmp/err"; then ok; else
+  fail "run --cluster --json exit ($(cat "$tmp/err"))"; fi
+check_json run-cluster "$tmp/runnet.json" "
+check(d['cluster']['name'] == 'h800', f'cluster {d.get(\"cluster\")}')
+check(d['cluster']['collective'] == 'low-latency', f'collective {d[\"cluster\"][\"collective\"]}')
+for r in d['runs']:
+    phases = {a['phase']: a for a in r['alltoall']}
+    check(sorted(phases) == ['combine', 'dispatch'], f'phases {sorted(phases)}')
+    for a in phases.values():
+        check(a['time_us'] > 0 and a['time_us'] <= a['max_time_us'], f'{a[\"phase\"]}: time {a[\"time_us\"]} max {a[\"max_time_us\"]}')
+        check(a['time_us_low'] <= a['time_us'] <= a['time_us_high'], f'{a[\"phase\"]}: time outside its band')
+        check(a['bandwidth_gbps'] > 0 and a['counted_bytes'] > 0, f'{a[\"phase\"]}: bandwidth or bytes missing')
+        check(a['sms'] == 0 and r['communication_sms'] == 0, 'low-latency kernels hold SMs')
+    comm = [o for o in r['operators'] if o['status'] == 'communication']
+    check(len(comm) == 2, f'{len(comm)} communication operators')
+    for o in comm:
+        check(o['network_time_us'] == phases[o['network_phase']]['time_us'], f'{o[\"name\"]}: network time is not its phase')
+    s = sum(o['time_us'] for o in r['operators'])
+    check(close(r['total_us'], s, 1e-6), 'total_us is no longer the operator sum')
+"
+check_json run-no-cluster "$tmp/run.json" "
+check('cluster' not in d, 'a run without --cluster names a cluster')
+for r in d['runs']:
+    check('alltoall' not in r, 'a run without --cluster has all-to-alls')
+    check(all('network_time_us' not in o for o in r['operators']), 'an operator has a network time without --cluster')
+"
+"$codesim" run --workload decode-ep128 --cluster h800 >"$tmp/runnet.txt" 2>"$tmp/err" && ok || fail "run --cluster text ($(cat "$tmp/err"))"
+grep -Eq '^dispatch +[0-9.]+ \(net\)' "$tmp/runnet.txt" && ok || fail "run --cluster prints no dispatch time: $(cat "$tmp/runnet.txt")"
+grep -Eq '^combine +[0-9.]+ \(net\)' "$tmp/runnet.txt" && ok || fail "run --cluster prints no combine time"
+grep -Eq '^ +time_us +[0-9.]+ us +GPU 0.s dispatch kernel' "$tmp/runnet.txt" && ok || fail "run --cluster lacks the dispatch statistics"
+"$codesim" run --workload decode-ep128 >"$tmp/runplain.txt" 2>"$tmp/err" && ok || fail "run text ($(cat "$tmp/err"))"
+grep -Eq '^dispatch +\(give --cluster\)' "$tmp/runplain.txt" && ok || fail "run without --cluster does not point to it"
+expect_error unknown-cluster '' "--cluster nope" \
+  "$codesim" run --workload decode-ep128 --cluster nope --trace "$tmp/never.json"
+python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1])); d['nodes'] = 2
+json.dump(d, open(sys.argv[2], 'w'), indent=2)
+" "$here/../../data/clusters/h800.json" "$tmp/small-cluster.json"
+expect_error cluster-too-small '' "needs 128 GPUs" \
+  "$codesim" run --workload decode-ep128 --cluster "$tmp/small-cluster.json" --trace "$tmp/never.json"
+[ -e "$tmp/never.json" ] && fail "run --cluster --trace wrote a file despite an error" || ok
 
 # 8. compare: every proposal's speedup with its band; a proposal without a timing effect is
 # "no effect", one whose band straddles 1.0 says so.

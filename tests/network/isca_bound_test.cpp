@@ -7,6 +7,7 @@
 
 #include "emulator/network/cluster_config.hpp"
 #include "emulator/network/cluster_topology.hpp"
+#include "emulator/network/flow/fluid_network.hpp"
 
 namespace codesim::network {
 namespace {

@@ -94,7 +94,7 @@ void start_intranode(CollectiveContext& c, double t0) {
 /// A stream cut into kChunks equal chunks on one path: one flow, with a milestone at each
 /// chunk boundary; `landed(k, t)` runs when chunk k has arrived (its last byte left, plus the
 /// path's latency).
-void start_stream(flow::FluidNetwork& net, double t0, std::vector<flow::LinkUse> path, double bytes, double latency,
+void start_stream(flow::NetworkBackend& net, double t0, std::vector<flow::LinkUse> path, double bytes, double latency,
                   std::function<void(int, double)> landed) {
   auto on_landed = std::make_shared<std::function<void(int, double)>>(std::move(landed));
   flow::Milestones m;

@@ -19,45 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "emulator/network/flow/network_backend.hpp"
+
 namespace codesim::network::flow {
-
-using LinkId = int;
-using FlowId = int;
-
-struct Link {
-  std::string name;
-  int link_class = 0;       ///< caller's grouping for statistics (NVLink, PCIe, NIC, ...)
-  double capacity = 0.0;    ///< bytes per second
-  // statistics
-  double bytes = 0.0;       ///< payload bytes carried (weighted use, see LinkUse::weight)
-  double busy_s = 0.0;      ///< time during which at least one flow crossed the link
-  double peak_utilisation = 0.0;
-};
-
-struct LinkUse {
-  LinkId link = 0;
-  double weight = 1.0;  ///< bytes of link capacity the flow uses per byte it moves (> 0)
-};
-
-/// Points along a flow at which the caller wants to hear: after `bytes[i]` bytes have left
-/// (increasing, below the flow's size), `reached(i, time)` runs. A stream cut into chunks is
-/// one flow with a milestone per chunk boundary, not a chain of flows.
-struct Milestones {
-  std::vector<double> bytes;
-  std::function<void(int, double)> reached;
-};
-
-struct FlowRecord {
-  double bytes = 0.0;
-  double start = 0.0;       ///< time the flow became active
-  double data_end = 0.0;    ///< its last byte left
-  double delivered = 0.0;   ///< data_end + latency
-  double latency = 0.0;
-  /// bytes / (narrowest capacity / weight) on its path: no flow can finish faster.
-  double bound_s = 0.0;
-  std::vector<LinkUse> path;
-  int tag = 0;              ///< caller's label (for traces)
-};
 
 /// Options of the rate computation.
 struct FluidOptions {
@@ -72,30 +36,20 @@ struct FluidOptions {
   double finish_batch_absolute_s = 1e-9;
 };
 
-class FluidNetwork {
+class FluidNetwork final : public NetworkBackend {
  public:
-  using FlowDone = std::function<void(FlowId, double /*delivered time*/)>;
-  using Action = std::function<void()>;
-
   explicit FluidNetwork(FluidOptions options = {}) : options_(options) {}
 
-  /// Throws std::invalid_argument for a capacity that is not positive and finite.
-  LinkId add_link(std::string name, int link_class, double capacity_bytes_per_s);
-
-  /// Starts a flow at `time` (>= now()). Bytes may be zero (a pure-latency message). Path
-  /// links must exist and weights be positive; throws std::invalid_argument otherwise.
-  /// `done` runs at the delivery time, inside run().
+  LinkId add_link(std::string name, int link_class, double capacity_bytes_per_s) override;
   FlowId start_flow(double time, std::vector<LinkUse> path, double bytes, double latency, FlowDone done,
-                    int tag = 0, Milestones milestones = {});
-  /// Runs `action` at `time` (>= now()).
-  void at(double time, Action action);
+                    int tag = 0, Milestones milestones = {}) override;
+  void at(double time, Action action) override;
+  void run() override;
 
-  /// Processes events until none is left.
-  void run();
-
-  [[nodiscard]] double now() const { return now_; }
-  [[nodiscard]] const std::vector<Link>& links() const { return links_; }
-  [[nodiscard]] const std::vector<FlowRecord>& flows() const { return flows_; }
+  [[nodiscard]] double now() const override { return now_; }
+  [[nodiscard]] const std::vector<Link>& links() const override { return links_; }
+  [[nodiscard]] const std::vector<FlowRecord>& flows() const override { return flows_; }
+  [[nodiscard]] std::int64_t solver_steps() const override { return rate_computations_; }
   /// Times the max-min rates were computed (for benchmarks and tests).
   [[nodiscard]] std::int64_t rate_computations() const { return rate_computations_; }
 

@@ -1,0 +1,23 @@
+#pragma once
+// The switches a proposal flips on the communication side of a MoE layer. Baseline values are
+// what the scenario declares; proposals change them through Proposal::adjust_communication,
+// so the core never names a proposal. The scenario layer (emulator/sim/scenario_simulation)
+// reads them twice: the SMs the compute kernels are left with, and the all-to-all it asks the
+// cluster's network model for.
+//
+// Room for later proposals: a forwarding offload (the NVLink forwarding of InfiniBand traffic
+// done by the NIC or switch instead of SMs) needs a switch here and a kernel variant in
+// emulator/network/collectives/.
+namespace codesim::kernels {
+
+struct CommunicationFeatures {
+  /// SMs the communication kernels hold while the expert computation runs beside them (DeepEP's
+  /// normal kernels hold theirs throughout; the low-latency kernels hold none once issued).
+  int sms = 0;
+  /// Factor on every GPU's NVLink bandwidth per direction (1: the device file's).
+  double nvlink_bandwidth_scale = 1.0;
+
+  [[nodiscard]] bool operator==(const CommunicationFeatures&) const = default;
+};
+
+}  // namespace codesim::kernels
