@@ -90,6 +90,7 @@ AllToAllBand run_alltoall_band(const ClusterConfig& cluster, const AllToAllReque
   band.time_us_low = band.time_us_high = band.best.time_us;
   band.max_time_us_low = band.max_time_us_high = band.best.max_time_us;
   band.bandwidth_gbps_low = band.bandwidth_gbps_high = band.best.bandwidth_gbps;
+  band.member_time_us.push_back(band.best.time_us);
   struct Done {
     NetworkCalibrationValues values;
     const AllToAllResult* run;
@@ -112,6 +113,7 @@ AllToAllBand run_alltoall_band(const ClusterConfig& cluster, const AllToAllReque
       ++band.simulations;
     }
     ++band.members;
+    band.member_time_us.push_back(r.time_us);
     band.time_us_low = std::min(band.time_us_low, r.time_us);
     band.time_us_high = std::max(band.time_us_high, r.time_us);
     band.max_time_us_low = std::min(band.max_time_us_low, r.max_time_us);

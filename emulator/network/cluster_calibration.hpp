@@ -35,6 +35,7 @@ struct AllToAllBand {
   double time_us_low = 0.0, time_us_high = 0.0;
   double max_time_us_low = 0.0, max_time_us_high = 0.0;
   double bandwidth_gbps_low = 0.0, bandwidth_gbps_high = 0.0;
+  std::vector<double> member_time_us;  ///< the best fit, then each consistent-set member in order
   std::size_t members = 1;      ///< consistent-set members covered (the best fit included)
   std::size_t simulations = 1;  ///< of which needed a run of their own
 };

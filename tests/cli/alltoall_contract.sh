@@ -128,6 +128,28 @@ check(d['seed'] == 2 and first['seed'] == 1, f'seeds {first[\"seed\"]} and {d[\"
 check(d['time_us'] != first['time_us'], 'seed 2 took exactly the time of seed 1: the routing did not change')
 "
 
+# 5b. Bands and proposal columns: every figure with _low <= value <= _high over the cluster's
+# consistent set; a proposal column through the communication hook (the baseline proposal
+# changes nothing, so its speedup is exactly 1); the exact fluid backend within 2%.
+"$codesim" alltoall --mode normal --op dispatch --ep 8 --tokens 256 --proposal baseline --json >"$tmp/cols.json" \
+  2>"$tmp/err" && ok || fail "--proposal baseline exit ($(cat "$tmp/err"))"
+"$codesim" alltoall --mode normal --op dispatch --ep 8 --tokens 256 --backend fluid-exact --json >"$tmp/exact.json" \
+  2>"$tmp/err" && ok || fail "--backend fluid-exact exit ($(cat "$tmp/err"))"
+check_json bands "$tmp/cols.json" "
+exact = json.load(open('$tmp/exact.json'))
+for k in ('time_us', 'max_time_us', 'bandwidth_gbps'):
+    check(d[k + '_low'] <= d[k] <= d[k + '_high'], f'{k} {d[k]} outside [{d[k + \"_low\"]}, {d[k + \"_high\"]}]')
+check(d['band_members'] >= 1, 'no band members')
+check(len(d['proposals']) == 1 and d['proposals'][0]['proposal'] == 'baseline', f'proposals {d[\"proposals\"]}')
+p = d['proposals'][0]
+check(p['speedup'] == 1 and p['speedup_low'] == 1 and p['speedup_high'] == 1, f'baseline speedup {p[\"speedup\"]}')
+check(p['time_us'] == d['time_us'] and p['sms'] == 24, 'the baseline column differs from the run')
+check(exact['backend'] == 'fluid-exact' and d['backend'] == 'fluid', 'backend not echoed')
+check(abs(exact['time_us'] / d['time_us'] - 1) < 0.02, f'fluid {d[\"time_us\"]} vs fluid-exact {exact[\"time_us\"]}')
+"
+"$codesim" alltoall --mode normal --op dispatch --ep 8 --tokens 256 | grep -q '^time_us  *[0-9.]* \[[0-9.]*, [0-9.]*\]' &&
+  ok || fail "time_us printed without its band"
+
 # 6. Bad input: exit status 2, a message naming the value, nothing on stdout, and no file
 # written: every case runs in an empty folder and asks for a trace there.
 mkdir -p "$tmp/cwd"
@@ -164,6 +186,10 @@ expect_error hidden-not-128 '' "--hidden 7000" \
 expect_error no-tokens '' "--tokens" "$codesim" alltoall --mode normal --op dispatch --ep 8 --tokens 0 "${never[@]}"
 expect_error trace-folder-missing '' "--trace $tmp/cwd/none/t.json" \
   "$codesim" alltoall --mode normal --op dispatch "${small[@]}" --trace "$tmp/cwd/none/t.json"
+expect_error unknown-proposal '' "--proposal warp-drive" \
+  "$codesim" alltoall --mode normal --op dispatch "${small[@]}" --proposal warp-drive "${never[@]}"
+expect_error unknown-backend '' "unknown network backend 'packet'" \
+  "$codesim" alltoall --mode normal --op dispatch "${small[@]}" --backend packet "${never[@]}"
 [ -z "$(ls -A "$tmp/cwd")" ] && ok || fail "files written despite errors: $(ls -A "$tmp/cwd")"
 
 finish
