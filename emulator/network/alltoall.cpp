@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -96,28 +97,37 @@ void add_trace(const AllToAllResult& r, const flow::NetworkBackend& net, sim::Ch
 
 }  // namespace
 
-AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllRequest& q, const TokenCounts& counts,
-                                   sim::ChromeTrace* trace) {
-  if (const auto problem = alltoall_problem(cluster, q)) throw std::invalid_argument(*problem);
-  const auto& kind = CollectiveRegistry::instance().at(q.mode);
-  const auto backend = flow::NetworkBackendRegistry::instance().at(q.backend).make();
-  flow::NetworkBackend& net = *backend;
-  const ClusterTopology topology(cluster, q.ep, kind.holds_sms ? q.sms : 0, net);
-  CollectiveContext ctx{cluster, q, counts, topology, net, {}, {}, {}};
-  ctx.last_arrival_s.assign(static_cast<std::size_t>(q.ep), 0.0);
-  ctx.counted_bytes.assign(static_cast<std::size_t>(q.ep), 0.0);
-  kind.start(ctx);
-  net.run();
+namespace {
 
-  AllToAllResult r;
-  r.request = q;
-  r.cluster = cluster.name;
-  r.counted_as = ctx.counted_as;
-  for (int g = 0; g < q.ep; ++g) {
-    r.gpu_transfer_us.push_back(ctx.last_arrival_s[static_cast<std::size_t>(g)] * 1e6);
-    r.gpu_bytes.push_back(ctx.counted_bytes[static_cast<std::size_t>(g)]);
+/// Every run on one network; link statistics are the network's (shared by the runs).
+std::vector<AllToAllResult> run_on_one_network(const ClusterConfig& cluster,
+                                               const std::vector<ConcurrentAllToAll>& runs, sim::ChromeTrace* trace) {
+  if (runs.empty()) throw std::invalid_argument("no all-to-all to run");
+  const auto& first = runs.front().request;
+  for (const auto& r : runs) {
+    if (const auto problem = alltoall_problem(cluster, r.request)) throw std::invalid_argument(*problem);
+    if (r.request.ep != first.ep || r.request.sms != first.sms || r.request.backend != first.backend ||
+        CollectiveRegistry::instance().at(r.request.mode).holds_sms !=
+            CollectiveRegistry::instance().at(first.mode).holds_sms)
+      throw std::invalid_argument("concurrent all-to-alls must share EP, SMs and backend (one topology)");
+    if (!(r.start_us >= 0.0) || !std::isfinite(r.start_us))
+      throw std::invalid_argument("an all-to-all's start must be a finite time >= 0");
+    if (r.counts.gpus != r.request.ep) throw std::invalid_argument("token counts for another EP size");
   }
-  r.set_kernel_fixed(cluster.calibration.values.kernel_fixed_us);
+  const bool holds_sms = CollectiveRegistry::instance().at(first.mode).holds_sms;
+  const auto backend = flow::NetworkBackendRegistry::instance().at(first.backend).make();
+  flow::NetworkBackend& net = *backend;
+  const ClusterTopology topology(cluster, first.ep, holds_sms ? first.sms : 0, net);
+  std::vector<CollectiveContext> contexts;
+  contexts.reserve(runs.size());  // the kernels keep references to their context
+  for (const auto& r : runs) {
+    contexts.push_back(CollectiveContext{cluster, r.request, r.counts, topology, net, r.start_us * 1e-6, {}, {}, {}});
+    auto& ctx = contexts.back();
+    ctx.last_arrival_s.assign(static_cast<std::size_t>(r.request.ep), ctx.start_s);
+    ctx.counted_bytes.assign(static_cast<std::size_t>(r.request.ep), 0.0);
+    CollectiveRegistry::instance().at(r.request.mode).start(ctx);
+  }
+  net.run();
 
   std::array<LinkClassStats, kLinkClasses> stats{};
   for (const auto& link : net.links()) {
@@ -133,17 +143,46 @@ AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllR
     s.busy_us_mean += link.busy_s * 1e6;
     s.peak_utilisation = std::max(s.peak_utilisation, link.peak_utilisation);
   }
-  for (auto& s : stats)
-    if (s.links > 0) {
-      s.busy_us_mean /= s.links;
-      r.link_classes.push_back(s);
-    }
-  r.flows = net.flows().size();
-  r.rate_computations = net.solver_steps();
+  double min_over_bound = 1.0;
   for (const auto& f : net.flows())
-    if (f.bound_s > 0.0) r.min_flow_time_over_bound = std::min(r.min_flow_time_over_bound, (f.data_end - f.start) / f.bound_s);
-  if (trace != nullptr) add_trace(r, net, *trace);
-  return r;
+    if (f.bound_s > 0.0) min_over_bound = std::min(min_over_bound, (f.data_end - f.start) / f.bound_s);
+
+  std::vector<AllToAllResult> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& ctx = contexts[i];
+    AllToAllResult r;
+    r.request = runs[i].request;
+    r.cluster = cluster.name;
+    r.counted_as = ctx.counted_as;
+    for (int g = 0; g < r.request.ep; ++g) {
+      r.gpu_transfer_us.push_back((ctx.last_arrival_s[static_cast<std::size_t>(g)] - ctx.start_s) * 1e6);
+      r.gpu_bytes.push_back(ctx.counted_bytes[static_cast<std::size_t>(g)]);
+    }
+    r.set_kernel_fixed(cluster.calibration.values.kernel_fixed_us);
+    for (auto s : stats)
+      if (s.links > 0) {
+        s.busy_us_mean /= s.links;
+        r.link_classes.push_back(s);
+      }
+    r.flows = net.flows().size();
+    r.rate_computations = net.solver_steps();
+    r.min_flow_time_over_bound = min_over_bound;
+    out.push_back(std::move(r));
+  }
+  if (trace != nullptr) add_trace(out.front(), net, *trace);
+  return out;
+}
+
+}  // namespace
+
+std::vector<AllToAllResult> run_concurrent_alltoalls(const ClusterConfig& cluster,
+                                                     const std::vector<ConcurrentAllToAll>& runs) {
+  return run_on_one_network(cluster, runs, nullptr);
+}
+
+AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllRequest& q, const TokenCounts& counts,
+                                   sim::ChromeTrace* trace) {
+  return run_on_one_network(cluster, {ConcurrentAllToAll{q, counts, 0.0}}, trace).front();
 }
 
 AllToAllResult run_alltoall(const ClusterConfig& cluster, const AllToAllRequest& q, sim::ChromeTrace* trace) {

@@ -59,6 +59,17 @@ struct AllToAllResult {
 [[nodiscard]] AllToAllResult run_alltoall(const ClusterConfig& cluster, const AllToAllRequest& request,
                                           sim::ChromeTrace* trace = nullptr);
 
+/// Several all-to-alls sharing one cluster's links, each starting at its own time (two
+/// micro-batches' all-to-alls, a dispatch against the previous combine): the requests must
+/// agree on EP, SMs and backend (one topology); each result's times count from its own start.
+struct ConcurrentAllToAll {
+  AllToAllRequest request;
+  TokenCounts counts;
+  double start_us = 0.0;
+};
+[[nodiscard]] std::vector<AllToAllResult> run_concurrent_alltoalls(const ClusterConfig& cluster,
+                                                                   const std::vector<ConcurrentAllToAll>& runs);
+
 /// As run_alltoall, with token counts the caller already has (a scenario's routing).
 [[nodiscard]] AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllRequest& request,
                                                  const TokenCounts& counts, sim::ChromeTrace* trace = nullptr);

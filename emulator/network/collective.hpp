@@ -42,6 +42,9 @@ struct CollectiveContext {
   const TokenCounts& counts;
   const ClusterTopology& topology;
   flow::NetworkBackend& net;
+  /// When the kernel starts on every GPU (s): later than zero when it shares the network with
+  /// another all-to-all already under way.
+  double start_s = 0.0;
   /// Filled by the kernel, one entry per GPU.
   std::vector<double> last_arrival_s;   ///< last byte this GPU waits for has landed
   std::vector<double> counted_bytes;    ///< DeepEP's byte count for this GPU

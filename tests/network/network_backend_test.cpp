@@ -75,3 +75,59 @@ TEST(NetworkBackend, BatchedFluidStaysWithinTwoPercentOfExact) {
 
 }  // namespace
 }  // namespace codesim::network
+
+namespace codesim::network {
+namespace {
+
+std::vector<ConcurrentAllToAll> two_dispatches(const ClusterConfig& cluster, double second_start_us) {
+  AllToAllRequest q;
+  q.mode = "low-latency";
+  q.ep = 16;
+  q.tokens = 64;
+  q.backend = "fluid-exact";
+  const auto& kind = CollectiveRegistry::instance().at(q.mode);
+  auto counts = count_tokens(route_experts(kind.routing(cluster, q)));
+  AllToAllRequest q2 = q;
+  q2.seed = 2;  // the other micro-batch: other tokens
+  auto counts2 = count_tokens(route_experts(kind.routing(cluster, q2)));
+  return {{q, counts, 0.0}, {q2, counts2, second_start_us}};
+}
+
+TEST(ConcurrentAllToAlls, ApartTheyEqualSeparateRunsTogetherTheyContend) {
+  const auto cluster = load_cluster("h800");
+  const auto apart = two_dispatches(cluster, 0.0);
+  const auto alone0 = run_alltoall_counts(cluster, apart[0].request, apart[0].counts);
+  const auto alone1 = run_alltoall_counts(cluster, apart[1].request, apart[1].counts);
+
+  // Far apart: each is its own run, times counted from its own start.
+  const auto far = run_concurrent_alltoalls(cluster, two_dispatches(cluster, 10.0 * alone0.max_time_us));
+  ASSERT_EQ(far.size(), 2U);
+  for (std::size_t g = 0; g < alone0.gpu_time_us.size(); ++g) {
+    EXPECT_NEAR(far[0].gpu_time_us[g], alone0.gpu_time_us[g], 1e-6 * alone0.gpu_time_us[g]);
+    EXPECT_NEAR(far[1].gpu_time_us[g], alone1.gpu_time_us[g], 1e-6 * alone1.gpu_time_us[g]);
+  }
+  // Together: both share the NICs, so each is slower than alone, and together they move the
+  // bytes of both.
+  const auto together = run_concurrent_alltoalls(cluster, two_dispatches(cluster, 0.0));
+  EXPECT_GT(together[0].time_us, 1.3 * alone0.time_us);
+  EXPECT_GT(together[1].time_us, 1.3 * alone1.time_us);
+  EXPECT_LT(together[0].max_time_us, alone0.max_time_us + alone1.max_time_us);
+  const auto nic_bytes = [](const AllToAllResult& r) {
+    for (const auto& s : r.link_classes)
+      if (s.link_class == LinkClass::kNic) return s.out_bytes;
+    return 0.0;
+  };
+  EXPECT_NEAR(nic_bytes(together[0]), nic_bytes(alone0) + nic_bytes(alone1), 1e-9 * nic_bytes(together[0]));
+  EXPECT_GE(together[0].min_flow_time_over_bound, 1.0 - 1e-9);
+}
+
+TEST(ConcurrentAllToAlls, RefusesRequestsThatNeedAnotherTopology) {
+  const auto cluster = load_cluster("h800");
+  auto runs = two_dispatches(cluster, 0.0);
+  runs[1].request.ep = 8;
+  EXPECT_THROW((void)run_concurrent_alltoalls(cluster, runs), std::invalid_argument);
+  EXPECT_THROW((void)run_concurrent_alltoalls(cluster, {}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace codesim::network

@@ -65,7 +65,7 @@ void start(CollectiveContext& c, bool nvlink_in_node) {
         path.push_back(topo.hbm(from, 1.0));
         path.push_back(topo.hbm(to, 3.0));
       }
-      c.net.start_flow(0.0, std::move(path), bytes, latency, [&c, from, to](flow::FlowId, double t) {
+      c.net.start_flow(c.start_s, std::move(path), bytes, latency, [&c, from, to](flow::FlowId, double t) {
         c.arrival(to, t);
         c.arrival(from, t);  // the sender waits for its last message's completion too
       });

@@ -222,7 +222,7 @@ void start_internode(CollectiveContext& c, double t0) {
 
 void start(CollectiveContext& c) {
   const auto& q = c.request;
-  double t0 = c.cluster.latency.nvlink_us * 1e-6;  // the counts exchange (notify) before any data
+  double t0 = c.start_s + c.cluster.latency.nvlink_us * 1e-6;  // the counts exchange (notify) before any data
   if (q.ep <= c.cluster.gpus_per_node) {
     start_intranode(c, t0);
     return;
