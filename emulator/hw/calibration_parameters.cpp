@@ -30,21 +30,13 @@ constexpr CalibrationParameterDecl kDecls[] = {
 std::span<const CalibrationParameterDecl> calibration_parameter_decls() { return kDecls; }
 
 const CalibrationParameterDecl* find_calibration_parameter(std::string_view name) {
-  for (const auto& d : kDecls)
-    if (d.name == name) return &d;
-  return nullptr;
+  return io::find_parameter<CalibrationValues>(kDecls, name);
 }
 
-double get(const CalibrationValues& v, std::string_view name) {
-  const auto* d = find_calibration_parameter(name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
-  return v.*(d->field);
-}
+double get(const CalibrationValues& v, std::string_view name) { return io::parameter_value<CalibrationValues>(kDecls, v, name); }
 
 void set(CalibrationValues& v, std::string_view name, double value) {
-  const auto* d = find_calibration_parameter(name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
-  v.*(d->field) = value;
+  io::set_parameter_value<CalibrationValues>(kDecls, v, name, value);
 }
 
 Calibration read_calibration(io::JsonObjectReader r) {

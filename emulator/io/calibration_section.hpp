@@ -78,6 +78,32 @@ const ParameterDecl<Values>& decl_of(std::span<const ParameterDecl<Values>> decl
 }
 }  // namespace calibration_detail
 
+/// The declaration called `name`, or nullptr.
+template <typename Values>
+[[nodiscard]] const ParameterDecl<Values>* find_parameter(std::span<const ParameterDecl<Values>> decls,
+                                                          std::string_view name) {
+  for (const auto& d : decls)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+/// The value of the parameter called `name`; throws std::invalid_argument for an unknown name.
+template <typename Values>
+[[nodiscard]] double parameter_value(std::span<const ParameterDecl<Values>> decls, const Values& v,
+                                     std::string_view name) {
+  const auto* d = find_parameter(decls, name);
+  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+  return v.*(d->field);
+}
+
+/// Sets the parameter called `name`; throws std::invalid_argument for an unknown name.
+template <typename Values>
+void set_parameter_value(std::span<const ParameterDecl<Values>> decls, Values& v, std::string_view name, double value) {
+  const auto* d = find_parameter(decls, name);
+  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+  v.*(d->field) = value;
+}
+
 /// Reads and validates a "calibration" object: every declared parameter present with its
 /// declared unit, a range inside the hard bounds, the value inside its range; members inside
 /// the ranges, fixed parameters at their value, the first member equal to the values.

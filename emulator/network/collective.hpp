@@ -35,6 +35,19 @@ struct AllToAllRequest {
 [[nodiscard]] inline double fp8_token_bytes(int hidden) { return hidden + hidden / 128 * 4.0; }
 [[nodiscard]] inline double bf16_token_bytes(int hidden) { return 2.0 * hidden; }
 
+/// The routing of a DeepEP test without a group limit: DeepSeek-V3's gate over i.i.d. scores
+/// for the request's tokens, experts and top-k, seeded; kernels add their group limits.
+[[nodiscard]] inline ExpertRoutingRequest ungrouped_routing(int gpus_per_node, const AllToAllRequest& q) {
+  ExpertRoutingRequest r;
+  r.gpus = q.ep;
+  r.gpus_per_node = gpus_per_node;
+  r.tokens = q.tokens;
+  r.experts = q.experts;
+  r.top_k = q.top_k;
+  r.seed = q.seed;
+  return r;
+}
+
 /// Everything a kernel works with while it lays out its flows.
 struct CollectiveContext {
   const ClusterConfig& cluster;

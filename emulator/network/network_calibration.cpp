@@ -24,21 +24,15 @@ constexpr NetworkParameterDecl kDecls[] = {
 std::span<const NetworkParameterDecl> network_parameter_decls() { return kDecls; }
 
 const NetworkParameterDecl* find_network_parameter(std::string_view name) {
-  for (const auto& d : kDecls)
-    if (d.name == name) return &d;
-  return nullptr;
+  return io::find_parameter<NetworkCalibrationValues>(kDecls, name);
 }
 
 double get(const NetworkCalibrationValues& v, std::string_view name) {
-  const auto* d = find_network_parameter(name);
-  if (d == nullptr) throw std::invalid_argument("unknown network calibration parameter '" + std::string(name) + "'");
-  return v.*(d->field);
+  return io::parameter_value<NetworkCalibrationValues>(kDecls, v, name);
 }
 
 void set(NetworkCalibrationValues& v, std::string_view name, double value) {
-  const auto* d = find_network_parameter(name);
-  if (d == nullptr) throw std::invalid_argument("unknown network calibration parameter '" + std::string(name) + "'");
-  v.*(d->field) = value;
+  io::set_parameter_value<NetworkCalibrationValues>(kDecls, v, name, value);
 }
 
 NetworkCalibration read_network_calibration(io::JsonObjectReader reader) {

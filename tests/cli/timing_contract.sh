@@ -12,35 +12,6 @@ here=$(dirname "$0")
 published=${CODESIM_PUBLISHED_H800:-${2:-$here/../../../shared/reference/h800}}
 source "$here/contract_helpers.sh"
 
-# check_json NAME FILE PYTHON: runs PYTHON with d = the parsed FILE; every check(cond, msg)
-# it calls counts as one pass or failure. A file that is not JSON, or code that raises, fails.
-check_json() {
-  local name=$1 file=$2 code=$3 line
-  while IFS= read -r line; do
-    case "$line" in
-      PASS) ok ;;
-      *) fail "$name: $line" ;;
-    esac
-  done < <(python3 - "$file" "$code" 2>&1 <<'EOF'
-import json, sys
-def check(cond, msg):
-    print("PASS" if cond else msg, flush=True)
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b))
-try:
-    with open(sys.argv[1]) as f:
-        d = json.load(f)
-except Exception as e:
-    print(f"{sys.argv[1]} is not valid JSON: {e}")
-    sys.exit(0)
-try:
-    exec(sys.argv[2])
-except Exception as e:
-    print(f"check raised {type(e).__name__}: {e}")
-EOF
-)
-}
-
 M=4096 N=7168 K=16384
 shape=(--m $M --n $N --k $K)
 

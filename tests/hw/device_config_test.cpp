@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "tests/support/scoped_env.hpp"
 #include "emulator/hw/calibration_parameters.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
@@ -301,27 +302,7 @@ TEST_F(DeviceFiles, UnknownDeviceNameListsTheKnownOnes) {
   }
 }
 
-/// Sets an environment variable for one scope and restores the previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using codesim::testing::ScopedEnv;
 
 TEST_F(DeviceFiles, EnvironmentVariableOverridesTheFolder) {
   const auto shipped = device_folder();

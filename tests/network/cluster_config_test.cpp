@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/scoped_env.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
 #include "emulator/network/cluster_config.hpp"
@@ -50,27 +51,7 @@ void expect_contains(const std::string& text, const std::vector<std::string>& pa
   for (const auto& p : parts) EXPECT_NE(text.find(p), std::string::npos) << "'" << text << "' lacks '" << p << "'";
 }
 
-/// Sets an environment variable for one scope and restores the previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using codesim::testing::ScopedEnv;
 
 // ---------------------------------------------------------------------------------------------
 // The shipped clusters

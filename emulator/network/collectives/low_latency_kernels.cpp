@@ -22,15 +22,7 @@ std::optional<std::string> check(const ClusterConfig& cluster, const AllToAllReq
 }
 
 ExpertRoutingRequest routing(const ClusterConfig& cluster, const AllToAllRequest& q) {
-  // test_low_latency.py: top-k of i.i.d. scores, no group limit.
-  ExpertRoutingRequest r;
-  r.gpus = q.ep;
-  r.gpus_per_node = cluster.gpus_per_node;
-  r.tokens = q.tokens;
-  r.experts = q.experts;
-  r.top_k = q.top_k;
-  r.seed = q.seed;
-  return r;
+  return ungrouped_routing(cluster.gpus_per_node, q);  // test_low_latency.py: no group limit
 }
 
 void start(CollectiveContext& c, bool nvlink_in_node) {

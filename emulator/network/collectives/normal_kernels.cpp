@@ -39,13 +39,7 @@ std::optional<std::string> check(const ClusterConfig& cluster, const AllToAllReq
 
 ExpertRoutingRequest routing(const ClusterConfig& cluster, const AllToAllRequest& q) {
   // test_internode.py: groups are nodes, the best min(nodes, 4) kept; test_intranode.py: one group.
-  ExpertRoutingRequest r;
-  r.gpus = q.ep;
-  r.gpus_per_node = cluster.gpus_per_node;
-  r.tokens = q.tokens;
-  r.experts = q.experts;
-  r.top_k = q.top_k;
-  r.seed = q.seed;
+  ExpertRoutingRequest r = ungrouped_routing(cluster.gpus_per_node, q);
   const int nodes = (q.ep + cluster.gpus_per_node - 1) / cluster.gpus_per_node;
   r.groups = nodes;
   r.topk_groups = std::min(nodes, 4);
