@@ -1,4 +1,4 @@
-// codesim report numerics --out DIR
+// codesim report NAME --out DIR: every registered report (reports/kinds/) is a subcommand.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,30 +7,24 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
-#include "reports/numerics_report.hpp"
+#include "reports/report_kind.hpp"
 
 namespace codesim::cli {
 
 void add_report_commands(CLI::App& app) {
   CLI::App* report = app.add_subcommand("report", "Design reports (Markdown, HTML, SVG plots)");
   report->require_subcommand(1);
-  struct Options {
-    std::string out;
-    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-  };
-  auto o = std::make_shared<Options>();
-  CLI::App* numerics = report->add_subcommand(
-      "numerics", "FP8 GEMM accumulation error against K for every recipe and proposal (normal and uniform "
-                  "inputs), with DeepSeek-V3's fast-accumulation figure checked");
-  numerics->add_option("--out", o->out, "output folder (report.md, index.html, SVG plots, data.json)")->required();
-  numerics->add_option("--threads", o->threads, "worker threads (results do not depend on it)")
-      ->check(CLI::Range(1, 256));
-  numerics->callback([o] {
-    reports::NumericsReportOptions options;
-    options.threads = o->threads;
-    reports::write_numerics_report(o->out, options);
-    fmt::print("wrote {}/report.md and {}/index.html\n", o->out, o->out);
-  });
+  for (const auto* kind : reports::ReportRegistry::instance().all()) {
+    auto o = std::make_shared<reports::ReportRequest>();
+    o->threads = std::max(1U, std::thread::hardware_concurrency());
+    CLI::App* c = report->add_subcommand(kind->name, kind->summary);
+    c->add_option("--out", o->out, fmt::format("output folder ({})", kind->files))->required();
+    c->add_option("--threads", o->threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 256));
+    c->callback([o, kind] {
+      kind->write(*o);
+      fmt::print("wrote the {} report to {}\n", kind->name, o->out.string());
+    });
+  }
 }
 
 }  // namespace codesim::cli
