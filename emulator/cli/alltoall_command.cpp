@@ -98,6 +98,7 @@ nlohmann::ordered_json result_json(const std::vector<Column>& columns) {
   put_band(j, "max_time_us", r.max_time_us, base.band.max_time_us_low, base.band.max_time_us_high);
   put_band(j, "bandwidth_gbps", r.bandwidth_gbps, base.band.bandwidth_gbps_low, base.band.bandwidth_gbps_high);
   j["band_members"] = base.band.members;
+  j["band_simulations"] = base.band.simulations;  // members that needed a run of their own
   j["bytes_counted_as"] = r.counted_as;
   j["links"] = links_json(r);
   j["flows"] = r.flows;
