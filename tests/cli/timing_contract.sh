@@ -198,6 +198,18 @@ if errs:
 for r in rows:
     e = (r['predicted_us'] - r['measured_us']) / r['measured_us'] * 100
     check(abs(e - r['error_percent']) <= 1e-6, f'row {r[\"m\"]}x{r[\"n\"]}x{r[\"k\"]}: error_percent {r[\"error_percent\"]} != {e}')
+# DeepEP's rows on the h800 cluster's network (issue 13's targets), and the held-out later kernels.
+net = d['deepep']
+check(net['cluster'] == 'h800', f'network rows on {net.get(\"cluster\")}')
+fitted = net['fitted']
+check(len(fitted['rows']) == 8, f'{len(fitted[\"rows\"])} DeepEP rows, want 8')
+check(fitted['mape_percent'] <= 5, f'DeepEP MAPE {fitted[\"mape_percent\"]}% > 5%')
+check(fitted['max_abs_error_percent'] <= 10, f'DeepEP largest error {fitted[\"max_abs_error_percent\"]}% > 10%')
+for r in fitted['rows'] + net['held_out']['rows']:
+    check(r['predicted_low'] <= r['predicted'] <= r['predicted_high'], f'{r[\"kernel\"]} EP{r[\"ep\"]}: prediction outside its band')
+    e = (r['predicted'] - r['measured']) / r['measured'] * 100
+    check(abs(e - r['error_percent']) <= 1e-6, f'{r[\"kernel\"]} EP{r[\"ep\"]}: error_percent')
+check(len(net['held_out']['rows']) == 18, 'held-out DeepEP rows missing')
 "
   # 9. Profiles, leave-one-out and calibration on a small table: three M=64 rows of the
   # published ones, and a device fitting only the fixed cost per kernel and the share of
