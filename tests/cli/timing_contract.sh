@@ -183,9 +183,14 @@ expect_error compare-without-proposal '' "--proposal" "$codesim" compare --workl
 # 5. Published DeepGEMM dense timings on the H800.
 skipped=0
 if [ -f "$published/deepgemm_dense_fp8_gemm.csv" ]; then
-  if "$codesim" validate --published "$published" --json >"$tmp/validate.json" 2>"$tmp/err"; then ok; else
+  # Under the sanitizers (CODESIM_CONTRACT_QUICK=1) the whole published table and DeepEP's
+  # rows are left to the Release run: they take ten minutes under the sanitizers, and the same code paths run
+  # under the sanitizers on the small table below and in the unit tests.
+  if [ "${CODESIM_CONTRACT_QUICK:-0}" = 1 ]; then
+    echo "validate on the whole published table: left to the Release run (CODESIM_CONTRACT_QUICK=1)"
+  elif "$codesim" validate --published "$published" --json >"$tmp/validate.json" 2>"$tmp/err"; then ok; else
     fail "validate --json exit ($(cat "$tmp/err"))"; fi
-  check_json validate "$tmp/validate.json" "
+  [ "${CODESIM_CONTRACT_QUICK:-0}" = 1 ] || check_json validate "$tmp/validate.json" "
 dense = d['dense']
 rows = dense['rows']
 check(len(rows) == 18, f'{len(rows)} dense rows, want 18')
