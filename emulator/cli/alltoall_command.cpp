@@ -40,6 +40,7 @@ struct AllToAllOptions {
 struct Column {
   std::string spec;
   kernels::CommunicationFeatures features;
+  double nvlink_gbps = 0.0;  ///< per direction, after the features
   network::AllToAllRequest request;
   network::AllToAllBand band;
   double speedup = 1.0, speedup_low = 1.0, speedup_high = 1.0;  ///< baseline / this, member by member
@@ -72,6 +73,7 @@ nlohmann::ordered_json column_json(const Column& c) {
   j["proposal"] = c.spec;
   j["sms"] = r.request.sms;
   j["nvlink_bandwidth_scale"] = c.features.nvlink_bandwidth_scale;
+  j["nvlink_gbps_per_direction"] = c.nvlink_gbps;
   put_band(j, "time_us", r.time_us, b.time_us_low, b.time_us_high);
   put_band(j, "max_time_us", r.max_time_us, b.max_time_us_low, b.max_time_us_high);
   put_band(j, "bandwidth_gbps", r.bandwidth_gbps, b.bandwidth_gbps_low, b.bandwidth_gbps_high);
@@ -141,11 +143,11 @@ void print_text(const std::vector<Column>& columns, const network::CollectiveKin
     fmt::print("{:<8} {:>6} {:>14.0f} {:>14.0f} {:>14.0f} {:>12.1f} {:>12.1f}\n", network::link_class_name(s.link_class),
                s.links, s.out_bytes, s.in_bytes, s.other_bytes, s.busy_us_max, s.busy_us_mean);
   if (columns.size() == 1) return;
-  fmt::print("\n{:<28} {:>5} {:>7} {:>28} {:>26}\n", "proposal", "SMs", "NVLink", "time_us", "speedup");
+  fmt::print("\n{:<28} {:>5} {:>11} {:>28} {:>26}\n", "proposal", "SMs", "NVLink GB/s", "time_us", "speedup");
   for (const auto& c : columns) {
     const auto& b = c.band;
     const bool unclear = c.speedup_low <= 1.0 && c.speedup_high >= 1.0 && &c != &columns.front();
-    fmt::print("{:<28} {:>5} {:>6.2f}x {:>28} {:>26}{}\n", c.spec, c.request.sms, c.features.nvlink_bandwidth_scale,
+    fmt::print("{:<28} {:>5} {:>11.0f} {:>28} {:>26}{}\n", c.spec, c.request.sms, c.nvlink_gbps,
                band_text(b.best.time_us, b.time_us_low, b.time_us_high, "{:.1f}"),
                band_text(c.speedup, c.speedup_low, c.speedup_high, "{:.3f}x"),
                unclear ? "  (band includes 1.0)" : "");
@@ -179,13 +181,14 @@ void run(AllToAllOptions& o) {
   }
   std::vector<network::ClusterConfig> clusters;
   for (auto& c : columns) {
-    if (!(c.features.nvlink_bandwidth_scale > 0.0))
-      throw InputError(fmt::format("--proposal {}: NVLink bandwidth scale {} is not positive", c.spec,
-                                   c.features.nvlink_bandwidth_scale));
+    if (!(c.features.nvlink_bandwidth_scale > 0.0) || !(c.features.nvlink_gbps_per_direction >= 0.0))
+      throw InputError(fmt::format("--proposal {}: NVLink bandwidth {} GB/s x {} is not positive", c.spec,
+                                   c.features.nvlink_gbps_per_direction, c.features.nvlink_bandwidth_scale));
     c.request = q;
     if (kind->holds_sms) c.request.sms = c.features.sms;
     auto columns_cluster = cluster;
-    columns_cluster.device.nvlink_gbps *= c.features.nvlink_bandwidth_scale;
+    columns_cluster.device.nvlink_gbps = c.features.nvlink_gbps(cluster.device.nvlink_gbps);
+    c.nvlink_gbps = columns_cluster.device.nvlink_gbps;
     if (const auto problem = network::alltoall_problem(columns_cluster, c.request))
       throw InputError(fmt::format("--proposal {}: {}", c.spec, *problem));
     clusters.push_back(std::move(columns_cluster));

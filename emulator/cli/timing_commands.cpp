@@ -25,6 +25,14 @@ namespace {
 
 namespace wl = codesim::workloads;
 
+/// How a column changed NVLink, for its phase headings ("" when it did not).
+std::string nvlink_text(const kernels::CommunicationFeatures& c) {
+  std::string s;
+  if (c.nvlink_gbps_per_direction > 0.0) s += fmt::format(", NVLink {:g} GB/s per direction", c.nvlink_gbps_per_direction);
+  if (c.nvlink_bandwidth_scale != 1.0) s += fmt::format(", NVLink x{}", c.nvlink_bandwidth_scale);
+  return s;
+}
+
 /// A proposal named on the command line as a column of the scenario layer: its hooks.
 sim::ProposalColumn column_of(const proposals::ProposalInstance& p) {
   return {p.spec(), [p](kernels::LoweringFeatures& f) { p.proposal->adjust_lowering(f, p.values); },
@@ -297,9 +305,7 @@ void print_alltoalls(const sim::ScenarioResult& r) {
       const int sms = phase.best_fit.request.sms;
       fmt::print("  {} ({}, {}{})\n", phase.phase, col.computation.spec,
                  sms > 0 ? fmt::format("{} SMs", sms) : "no SMs held",
-                 col.communication.nvlink_bandwidth_scale == 1.0
-                     ? ""
-                     : fmt::format(", NVLink x{}", col.communication.nvlink_bandwidth_scale));
+                 nvlink_text(col.communication));
       fmt::print("{}", sim::format_statistics(phase.statistics(), "    "));
     }
   }

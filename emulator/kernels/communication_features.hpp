@@ -14,10 +14,19 @@ struct CommunicationFeatures {
   /// SMs the communication kernels hold while the expert computation runs beside them (DeepEP's
   /// normal kernels hold theirs throughout; the low-latency kernels hold none once issued).
   int sms = 0;
-  /// Factor on every GPU's NVLink bandwidth per direction (1: the device file's).
+  /// Every GPU's NVLink bandwidth per direction in GB/s, replacing the device file's (0: the
+  /// device's own).
+  double nvlink_gbps_per_direction = 0.0;
+  /// Factor on every GPU's NVLink bandwidth per direction, after the above (1: unchanged).
   double nvlink_bandwidth_scale = 1.0;
 
   [[nodiscard]] bool operator==(const CommunicationFeatures&) const = default;
+
+  /// The NVLink bandwidth per direction a GPU has under these features, from the device's.
+  [[nodiscard]] double nvlink_gbps(double device_gbps_per_direction) const {
+    return (nvlink_gbps_per_direction > 0.0 ? nvlink_gbps_per_direction : device_gbps_per_direction) *
+           nvlink_bandwidth_scale;
+  }
 };
 
 }  // namespace codesim::kernels

@@ -25,7 +25,7 @@ std::vector<network::ClusterConfig> cluster_members(const network::ClusterConfig
   std::vector<network::ClusterConfig> out{cluster};
   const auto& set = cluster.calibration.consistent_set;
   for (std::size_t i = 1; i < set.size(); ++i) out.push_back(cluster.with_calibration(set[i].values));
-  for (auto& member : out) member.device.nvlink_gbps *= communication.nvlink_bandwidth_scale;
+  for (auto& member : out) member.device.nvlink_gbps = communication.nvlink_gbps(member.device.nvlink_gbps);
   return out;
 }
 
