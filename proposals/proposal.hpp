@@ -99,5 +99,8 @@ class ProposalRegistry {
 
 /// Parses a whole number parameter within [lo, hi]; throws naming the proposal and parameter.
 int parse_int_parameter(const Proposal& p, const std::string& parameter, const std::string& value, int lo, int hi);
+/// As parse_int_parameter, for a finite number in [lo, hi].
+double parse_number_parameter(const Proposal& p, const std::string& parameter, const std::string& value, double lo,
+                              double hi);
 
 }  // namespace codesim::proposals

@@ -1,4 +1,6 @@
 #include <charconv>
+#include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 #include "proposals/proposal.hpp"
@@ -81,6 +83,24 @@ int parse_int_parameter(const Proposal& p, const std::string& parameter, const s
   if (r.ec != std::errc{} || r.ptr != value.data() + value.size() || v < lo || v > hi)
     throw std::invalid_argument("proposal " + p.name() + ": parameter " + parameter + " = '" + value +
                                 "' is not a whole number in " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+namespace {
+std::string number_text(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+}  // namespace
+
+double parse_number_parameter(const Proposal& p, const std::string& parameter, const std::string& value, double lo,
+                              double hi) {
+  double v = 0.0;
+  const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (r.ec != std::errc{} || r.ptr != value.data() + value.size() || !std::isfinite(v) || v < lo || v > hi)
+    throw std::invalid_argument("proposal " + p.name() + ": parameter " + parameter + " = '" + value +
+                                "' is not a number in " + number_text(lo) + ".." + number_text(hi));
   return v;
 }
 

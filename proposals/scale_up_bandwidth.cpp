@@ -1,7 +1,6 @@
 // scale-up-bandwidth: more NVLink per GPU. The H800's export cut leaves 400 GB/s (200 per
 // direction) of the H100's 900; ISCA'25 argues for larger and faster scale-up domains, since
 // every token DeepEP forwards inside a node crosses NVLink.
-#include <cmath>
 #include <string>
 
 #include "proposals/proposal.hpp"
@@ -13,18 +12,7 @@ constexpr double kMinGbps = 50.0;
 constexpr double kMaxGbps = 100000.0;
 
 double parse_gbps(const Proposal& p, const std::string& value) {
-  std::size_t used = 0;
-  double v = 0.0;
-  try {
-    v = std::stod(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || value.empty() || !std::isfinite(v) || v < kMinGbps || v > kMaxGbps)
-    throw std::invalid_argument(p.name() + ": gbps = '" + value + "': expected NVLink GB/s per GPU (both directions " +
-                                "together) in [" + std::to_string(static_cast<int>(kMinGbps)) + ", " +
-                                std::to_string(static_cast<int>(kMaxGbps)) + "]");
-  return v;
+  return parse_number_parameter(p, "gbps", value, kMinGbps, kMaxGbps);
 }
 
 class ScaleUpBandwidth final : public Proposal {
