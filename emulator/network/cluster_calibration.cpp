@@ -1,8 +1,12 @@
 #include "emulator/network/cluster_calibration.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <stdexcept>
+#include <string>
 
+#include "emulator/calibration/forked_tasks.hpp"
 #include "emulator/network/link_class.hpp"
 
 namespace codesim::network {
@@ -175,27 +179,26 @@ ClusterCalibrationOutcome calibrate_cluster(const ClusterConfig& cluster, const 
 
 std::vector<DeepEpPrediction> predict_deepep_rows(const ClusterConfig& cluster, const std::vector<MeasuredAllToAll>& rows,
                                                   std::size_t workers) {
+  // Each row is one all-to-all banded over the consistent set (run_alltoall_band); the rows
+  // run on worker processes and come back as text (exact: %a keeps every bit).
+  std::vector<std::function<std::string()>> tasks;
+  for (const auto& r : rows)
+    tasks.emplace_back([&cluster, &r] {
+      const auto band = run_alltoall_band(cluster, r.request);
+      const bool latency = r.metric == DeepEpMetric::kLatencyUs;
+      const double v[3] = {deepep_figure(r, band.best), latency ? band.time_us_low : band.bandwidth_gbps_low,
+                           latency ? band.time_us_high : band.bandwidth_gbps_high};
+      char text[128];
+      std::snprintf(text, sizeof text, "%a %a %a", v[0], v[1], v[2]);
+      return std::string(text);
+    });
+  const auto results = calibration::run_forked(tasks, workers);
   std::vector<DeepEpPrediction> out;
-  for (const auto& r : rows) out.push_back({r, 0.0, 0.0, 0.0});
-  std::vector<NetworkCalibrationValues> members{cluster.calibration.values};
-  for (const auto& m : cluster.calibration.consistent_set) members.push_back(m.values);
-  // The members as points of a problem over every parameter, so that the row cache and the
-  // worker processes serve them as they serve a fit.
-  ClusterConfig all_free = cluster;
-  for (auto& p : all_free.calibration.parameters) p.fitted = true;
-  ClusterCalibration cal(all_free, rows, workers);
-  for (std::size_t k = 0; k < members.size(); ++k) {
-    std::vector<double> x;
-    for (const auto& name : cal.fitted()) x.push_back(get(members[k], name));
-    const auto& p = cal.problem().predict(x);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      if (k == 0) {
-        out[i].predicted = out[i].low = out[i].high = p[i];
-      } else {
-        out[i].low = std::min(out[i].low, p[i]);
-        out[i].high = std::max(out[i].high, p[i]);
-      }
-    }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    DeepEpPrediction p{rows[i], 0.0, 0.0, 0.0};
+    if (std::sscanf(results[i].c_str(), "%la %la %la", &p.predicted, &p.low, &p.high) != 3)
+      throw std::runtime_error("a worker returned '" + results[i] + "' for " + rows[i].label());
+    out.push_back(p);
   }
   return out;
 }

@@ -86,7 +86,8 @@ using ClusterCalibrationOutcome = calibration::SectionFitOutcome<NetworkCalibrat
                                                           const std::string& fitted_on,
                                                           const calibration::SectionFitOptions& options = {});
 
-/// Each row predicted with the cluster's best fit and every member of its consistent set.
+/// Each row predicted with the cluster's best fit and banded over its consistent set
+/// (run_alltoall_band), the rows spread over `workers` processes (results do not depend on it).
 struct DeepEpPrediction {
   MeasuredAllToAll row;
   double predicted = 0.0;  ///< best fit

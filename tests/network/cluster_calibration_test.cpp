@@ -135,6 +135,31 @@ TEST(AllToAllBand, SpansTheConsistentSetAndSimulatesOnlyWhatARunCanFeel) {
   EXPECT_DOUBLE_EQ(normal.time_us_high, sm_low.time_us);
 }
 
+TEST(DeepEpPredictions, AreTheBandedRunsWhateverTheWorkers) {
+  auto cluster = cluster_with(0.9, 60.0, 5.0);
+  auto member = cluster.calibration.values;
+  member.rdma_efficiency = 0.8;
+  cluster.calibration.consistent_set = {{"best fit", 0.0, cluster.calibration.values}, {"rdma low", 0.5, member}};
+  std::vector<MeasuredAllToAll> rows{row("low-latency", CommOp::kDispatch, 16, 32, DeepEpMetric::kLatencyUs),
+                                     row("normal", CommOp::kCombine, 8, 128, DeepEpMetric::kBandwidthGbps)};
+  const auto serial = predict_deepep_rows(cluster, rows, 1);
+  const auto forked = predict_deepep_rows(cluster, rows, 2);
+  ASSERT_EQ(serial.size(), 2U);
+  const auto ll = run_alltoall_band(cluster, rows[0].request);
+  EXPECT_EQ(serial[0].predicted, ll.best.time_us);
+  EXPECT_EQ(serial[0].low, ll.time_us_low);
+  EXPECT_EQ(serial[0].high, ll.time_us_high);
+  EXPECT_LT(serial[0].low, serial[0].high);  // the RDMA member is felt by a low-latency row
+  const auto normal = run_alltoall_band(cluster, rows[1].request);
+  EXPECT_EQ(serial[1].predicted, normal.best.bandwidth_gbps);
+  EXPECT_EQ(serial[1].low, normal.bandwidth_gbps_low);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(forked[i].predicted, serial[i].predicted);
+    EXPECT_EQ(forked[i].low, serial[i].low);
+    EXPECT_EQ(forked[i].high, serial[i].high);
+  }
+}
+
 TEST(ClusterCalibration, CachedRowsEqualFreshRuns) {
   const auto base = cluster_with(0.9, 30.0, 5.0);
   std::vector<MeasuredAllToAll> rows{row("low-latency", CommOp::kDispatch, 16, 32, DeepEpMetric::kLatencyUs),
