@@ -12,6 +12,26 @@
 
 namespace codesim::network {
 
+namespace {
+
+/// Why an offload description is inconsistent (nullopt: it is not).
+std::optional<std::string> offload_problem(const CommunicationOffload& o) {
+  const auto number = [](double v) { return std::to_string(v); };
+  if (!std::isfinite(o.coprocessor_gbps) || o.coprocessor_gbps < 0.0)
+    return "coprocessor_gbps " + number(o.coprocessor_gbps) + ": must be a finite rate >= 0";
+  if (o.coprocessor && o.coprocessor_gbps <= 0.0)
+    return "a communication co-processor needs its throughput: coprocessor_gbps must be > 0";
+  if (!std::isfinite(o.coprocessor_latency_us) || o.coprocessor_latency_us < 0.0)
+    return "coprocessor_latency_us " + number(o.coprocessor_latency_us) + ": must be a finite time >= 0";
+  if (!std::isfinite(o.scale_out_gbps) || o.scale_out_gbps < 0.0)
+    return "scale_out_gbps " + number(o.scale_out_gbps) + ": must be a finite rate >= 0 (0: the NIC's line rate)";
+  if (o.scale_out_gbps > 0.0 && !o.unified_network)
+    return "scale_out_gbps is the unified network's rate per GPU: it needs unified_network";
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> alltoall_problem(const ClusterConfig& cluster, const AllToAllRequest& q) {
   if (flow::NetworkBackendRegistry::instance().find(q.backend) == nullptr)
     return "unknown network backend '" + q.backend + "' (known: " + flow::NetworkBackendRegistry::instance().known_names() +
@@ -29,6 +49,7 @@ std::optional<std::string> alltoall_problem(const ClusterConfig& cluster, const 
   if (q.hidden < 128 || q.hidden % 128 != 0)
     return "--hidden " + std::to_string(q.hidden) + ": FP8 scales need a multiple of 128";
   if (q.top_k < 1 || q.top_k > q.experts) return "top-k " + std::to_string(q.top_k) + " out of range";
+  if (const auto problem = offload_problem(q.offload)) return problem;
   return kind->check(cluster, q);
 }
 
@@ -113,11 +134,17 @@ std::vector<AllToAllResult> run_on_one_network(const ClusterConfig& cluster,
     if (!(r.start_us >= 0.0) || !std::isfinite(r.start_us))
       throw std::invalid_argument("an all-to-all's start must be a finite time >= 0");
     if (r.counts.gpus != r.request.ep) throw std::invalid_argument("token counts for another EP size");
+    if (r.request.offload != first.offload)
+      throw std::invalid_argument("concurrent all-to-alls must share the communication offload (one topology)");
+    if ((r.request.offload.switch_multicast || r.request.offload.switch_reduce) &&
+        r.counts.forwarded_tokens.size() != static_cast<std::size_t>(r.counts.gpus) * static_cast<std::size_t>(r.counts.nodes))
+      throw std::invalid_argument("switch multicast and reduce need the token counts' forwarded_tokens "
+                                  "(count_tokens and scenario_token_counts fill them)");
   }
   const bool holds_sms = CollectiveRegistry::instance().at(first.mode).holds_sms;
   const auto backend = flow::NetworkBackendRegistry::instance().at(first.backend).make();
   flow::NetworkBackend& net = *backend;
-  const ClusterTopology topology(cluster, first.ep, holds_sms ? first.sms : 0, net);
+  const ClusterTopology topology(cluster, first.ep, holds_sms ? first.sms : 0, net, first.offload);
   std::vector<CollectiveContext> contexts;
   contexts.reserve(runs.size());  // the kernels keep references to their context
   for (const auto& r : runs) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulator/network/cluster_topology.hpp"
+#include "emulator/network/communication_offload.hpp"
 #include "emulator/network/expert_traffic.hpp"
 #include "emulator/network/flow/network_backend.hpp"
 #include "emulator/registry/named_registry.hpp"
@@ -29,6 +30,7 @@ struct AllToAllRequest {
   int top_k = 8;
   std::uint64_t seed = 1;
   std::string backend = "fluid";  ///< a registered network backend
+  CommunicationOffload offload;   ///< hardware that takes work off the SMs (all off: today's)
 };
 
 /// Bytes per token in DeepEP's formats: FP8 E4M3 with one FP32 scale per 128 elements, BF16.

@@ -53,8 +53,10 @@ TokenCounts count_tokens(const ExpertRouting& r) {
   c.gpu_tokens.assign(g * g, 0);
   c.copies.assign(g * g, 0);
   c.node_tokens.assign(g * static_cast<std::size_t>(c.nodes), 0);
+  c.forwarded_tokens.assign(g * static_cast<std::size_t>(c.nodes), 0);
   std::vector<int> seen_gpu(g, -1);
   std::vector<int> seen_node(static_cast<std::size_t>(c.nodes), -1);
+  std::vector<int> seen_forwarded(static_cast<std::size_t>(c.nodes), -1);
   int stamp = 0;
   for (int s = 0; s < r.gpus; ++s)
     for (int t = 0; t < r.tokens; ++t, ++stamp) {
@@ -72,6 +74,11 @@ TokenCounts count_tokens(const ExpertRouting& r) {
         if (seen_node[static_cast<std::size_t>(b)] != stamp) {
           seen_node[static_cast<std::size_t>(b)] = stamp;
           ++c.node_tokens[static_cast<std::size_t>(s) * static_cast<std::size_t>(c.nodes) + static_cast<std::size_t>(b)];
+        }
+        if (d % r.gpus_per_node != s % r.gpus_per_node && seen_forwarded[static_cast<std::size_t>(b)] != stamp) {
+          seen_forwarded[static_cast<std::size_t>(b)] = stamp;
+          ++c.forwarded_tokens[static_cast<std::size_t>(s) * static_cast<std::size_t>(c.nodes) +
+                               static_cast<std::size_t>(b)];
         }
       }
     }

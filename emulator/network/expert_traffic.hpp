@@ -41,9 +41,17 @@ struct TokenCounts {
   std::vector<std::int64_t> gpu_tokens;   ///< gpus x gpus: tokens with at least one expert on the GPU
   std::vector<std::int64_t> node_tokens;  ///< gpus x nodes: tokens with at least one expert in the node
   std::vector<std::int64_t> copies;       ///< gpus x gpus: (token, expert) copies
+  /// gpus x nodes: tokens with at least one expert in the node on a GPU other than the
+  /// source's peer there (the GPU with the source's in-node index; in the source's own node,
+  /// the source itself): what a switch multicast from the peer carries once per token, and
+  /// what a switch reduce delivers to it. Empty when the counts were built without it.
+  std::vector<std::int64_t> forwarded_tokens;
   [[nodiscard]] std::int64_t gpu(int s, int d) const { return gpu_tokens[static_cast<std::size_t>(s * gpus + d)]; }
   [[nodiscard]] std::int64_t node(int s, int b) const { return node_tokens[static_cast<std::size_t>(s * nodes + b)]; }
   [[nodiscard]] std::int64_t copy(int s, int d) const { return copies[static_cast<std::size_t>(s * gpus + d)]; }
+  [[nodiscard]] std::int64_t forwarded(int s, int b) const {
+    return forwarded_tokens[static_cast<std::size_t>(s * nodes + b)];
+  }
 };
 
 [[nodiscard]] TokenCounts count_tokens(const ExpertRouting& routing);

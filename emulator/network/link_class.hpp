@@ -6,15 +6,18 @@
 
 namespace codesim::network {
 
-enum class LinkClass : int { kNvlink = 0, kPcie, kNic, kFabric, kHbm, kSm };
-inline constexpr int kLinkClasses = 6;
+// kCoprocessor last: the labels of the older classes (and so every existing statistic) keep
+// their values.
+enum class LinkClass : int { kNvlink = 0, kPcie, kNic, kFabric, kHbm, kSm, kCoprocessor };
+inline constexpr int kLinkClasses = 7;
 
 /// kOut: away from a GPU (its NVLink port's transmit side, PCIe towards the NIC, a NIC's
-/// transmit, a leaf's uplinks); kIn: the mirror image; kNone: memory and SMs.
+/// transmit, a leaf's uplinks); kIn: the mirror image; kNone: memory, SMs, co-processors.
 enum class LinkDirection : int { kOut = 0, kIn = 1, kNone = 2 };
 
 [[nodiscard]] constexpr std::string_view link_class_name(LinkClass c) {
-  constexpr std::array<std::string_view, kLinkClasses> names{"nvlink", "pcie", "nic", "fabric", "hbm", "sm"};
+  constexpr std::array<std::string_view, kLinkClasses> names{"nvlink", "pcie", "nic", "fabric", "hbm", "sm",
+                                                                  "coprocessor"};
   return names[static_cast<std::size_t>(c)];
 }
 

@@ -42,11 +42,13 @@ TokenCounts scenario_token_counts(const workloads::MoeLayerWorkload& w, int micr
   c.gpu_tokens.assign(g * g, 0);
   c.copies.assign(g * g, 0);
   c.node_tokens.assign(g * static_cast<std::size_t>(c.nodes), 0);
+  c.forwarded_tokens.assign(g * static_cast<std::size_t>(c.nodes), 0);
   // Round-robin over each expert's replicas in token order, starting afresh every micro-batch.
   const auto& p = w.placement;
   std::vector<std::size_t> next(p.replicas.size(), 0);
   std::vector<std::int64_t> seen_gpu(g, -1);
   std::vector<std::int64_t> seen_node(static_cast<std::size_t>(c.nodes), -1);
+  std::vector<std::int64_t> seen_forwarded(static_cast<std::size_t>(c.nodes), -1);
   const int k = draw.top_k;
   const int shared = shared_as_routed(w) ? m.routed_experts : -1;
   for (std::int64_t t = 0; t < tokens; ++t) {
@@ -66,6 +68,11 @@ TokenCounts scenario_token_counts(const workloads::MoeLayerWorkload& w, int micr
       if (seen_node[node] != t) {
         seen_node[node] = t;
         ++c.node_tokens[source * static_cast<std::size_t>(c.nodes) + node];
+      }
+      const auto gpn = static_cast<std::size_t>(s.gpus_per_node);
+      if (dst % gpn != source % gpn && seen_forwarded[node] != t) {
+        seen_forwarded[node] = t;
+        ++c.forwarded_tokens[source * static_cast<std::size_t>(c.nodes) + node];
       }
     };
     for (int j = 0; j < k; ++j) reach(draw.experts[static_cast<std::size_t>(t * k + j)]);
