@@ -186,6 +186,7 @@ void run(AllToAllOptions& o) {
                                    c.features.nvlink_gbps_per_direction, c.features.nvlink_bandwidth_scale));
     c.request = q;
     if (kind->holds_sms) c.request.sms = c.features.sms;
+    c.request.offload = c.features.offload;
     auto columns_cluster = cluster;
     columns_cluster.device.nvlink_gbps = c.features.nvlink_gbps(cluster.device.nvlink_gbps);
     c.nvlink_gbps = columns_cluster.device.nvlink_gbps;

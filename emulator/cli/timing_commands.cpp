@@ -10,9 +10,11 @@
 #include <optional>
 
 #include "emulator/cli/cli_error.hpp"
+#include "emulator/cli/cluster_layer_command.hpp"
 #include "emulator/cli/cluster_option.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
+#include "emulator/cli/timing_output.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/sim/prediction_band.hpp"
 #include "emulator/sim/scenario_simulation.hpp"
@@ -33,19 +35,7 @@ std::string nvlink_text(const kernels::CommunicationFeatures& c) {
   return s;
 }
 
-/// A proposal named on the command line as a column of the scenario layer: its hooks.
-sim::ProposalColumn column_of(const proposals::ProposalInstance& p) {
-  return {p.spec(), [p](kernels::LoweringFeatures& f) { p.proposal->adjust_lowering(f, p.values); },
-          [p](kernels::CommunicationFeatures& f) { p.proposal->adjust_communication(f, p.values); }};
-}
 
-/// The result schema's header fields, then the device.
-nlohmann::ordered_json result_header(const std::string& device) {
-  nlohmann::ordered_json j;
-  result_schema::write_header(j, result_schema::kEmulatorSource);
-  j[std::string(result_schema::kDeviceField)] = device;
-  return j;
-}
 
 nlohmann::ordered_json kernel_json(const hw::KernelRun& k) {
   return {{"name", k.name},
@@ -66,20 +56,7 @@ nlohmann::ordered_json kernel_json(const hw::KernelRun& k) {
           {"l2_busy_us", k.l2_busy_us}};
 }
 
-/// `key`, `key_low` and `key_high` side by side, as reference_gpu writes time_us_min/max.
-void put_band(nlohmann::ordered_json& j, const std::string& key, const sim::Band& b) {
-  j[key] = b.value;
-  j[key + "_low"] = b.low;
-  j[key + "_high"] = b.high;
-}
 
-void write_trace(const sim::ChromeTrace& trace, const std::string& file) {
-  try {
-    trace.write(file);
-  } catch (const std::exception& e) {
-    throw InputError(fmt::format("--trace {}: {}", file, e.what()));
-  }
-}
 
 std::string band_note(const hw::DeviceConfig& device) {
   const auto n = device.calibration.consistent_set.size();
@@ -174,6 +151,9 @@ struct ScenarioOptions {
   std::string cluster;  ///< empty: the all-to-alls are not timed
   bool json = false;
   std::string trace;
+  bool cluster_given = false;  ///< --cluster, with or without a name
+  bool gpu_given = false;      ///< --gpu: with --cluster, that GPU's operators and its all-to-alls
+  bool best_fit_only = false;  ///< run --cluster without the bands
 };
 
 /// The baseline, then the proposals named ("all": every registered one).
@@ -314,7 +294,14 @@ void print_alltoalls(const sim::ScenarioResult& r) {
                r.cluster);
 }
 
-void run_workload(const ScenarioOptions& o) {
+void run_workload(ScenarioOptions o) {
+  if (o.cluster_given && !o.gpu_given) {
+    run_cluster_layer({o.workload, o.device, o.cluster, o.seed, !o.best_fit_only, o.json, o.trace},
+                      columns_of(o.proposals));
+    return;
+  }
+  if (o.best_fit_only) throw InputError("--best-fit-only: only with --cluster and no --gpu (the whole layer)");
+  if (o.cluster_given && o.cluster.empty()) o.cluster = "h800";
   const auto s = simulate(o);
   if (o.json) {
     std::cout << comparison_json(s, true).dump(2) << "\n";
@@ -381,14 +368,22 @@ void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool run) {
   c->add_option("--workload", o.workload, "scenario name or file (codesim workload list)")->required();
   c->add_option("--device", o.device, "device name or file")->capture_default_str();
   c->add_option("--proposal", o.proposals, "proposal(s) to compare with the baseline (repeatable; all: every one)");
-  c->add_option("--gpu", o.gpu, "GPU index in the scenario")->capture_default_str();
+  auto* gpu = c->add_option("--gpu", o.gpu, "GPU index in the scenario")->capture_default_str();
   c->add_option("--micro-batch", o.micro_batch, "micro-batch index")->capture_default_str();
   c->add_option("--seed", o.seed, "routing seed")->capture_default_str();
   c->add_flag("--json", o.json, "JSON in the shared result schema (bands as <key>_low and <key>_high)");
   if (!run) return;
-  c->add_option("--cluster", o.cluster,
-                "cluster name or file (data/clusters/): times dispatch and combine on its network with the "
-                "scenario's routing");
+  auto* cluster = c->add_option("--cluster", o.cluster,
+                                "cluster name or file (data/clusters/; alone: h800): the MoE layer on every GPU of "
+                                "the scenario, with its all-to-alls on the cluster's network and DeepSeek's overlap; "
+                                "with --gpu, that GPU's operators and its all-to-alls")
+                      ->expected(0, 1);
+  c->add_flag("--best-fit-only", o.best_fit_only, "with --cluster: the calibrations' best fits only, no bands");
+  // Whether --gpu and --cluster were given is known once the command line is parsed.
+  c->parse_complete_callback([&o, gpu, cluster] {
+    o.gpu_given = gpu->count() > 0;
+    o.cluster_given = cluster->count() > 0;
+  });
   c->add_option("--trace", o.trace, "write a Chrome trace (Perfetto) of the best fit, one process per proposal");
 }
 

@@ -4,10 +4,8 @@
 // so the core never names a proposal. The scenario layer (emulator/sim/scenario_simulation)
 // reads them twice: the SMs the compute kernels are left with, and the all-to-all it asks the
 // cluster's network model for.
-//
-// Room for later proposals: a forwarding offload (the NVLink forwarding of InfiniBand traffic
-// done by the NIC or switch instead of SMs) needs a switch here and a kernel variant in
-// emulator/network/collectives/.
+#include "emulator/network/communication_offload.hpp"
+
 namespace codesim::kernels {
 
 struct CommunicationFeatures {
@@ -19,6 +17,9 @@ struct CommunicationFeatures {
   double nvlink_gbps_per_direction = 0.0;
   /// Factor on every GPU's NVLink bandwidth per direction, after the above (1: unchanged).
   double nvlink_bandwidth_scale = 1.0;
+  /// Hardware that takes the kernels' work off the SMs (co-processor, unified network,
+  /// in-switch multicast and reduction); passed to the all-to-all as it is.
+  network::CommunicationOffload offload;
 
   [[nodiscard]] bool operator==(const CommunicationFeatures&) const = default;
 

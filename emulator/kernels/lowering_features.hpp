@@ -18,9 +18,14 @@ struct LoweringFeatures {
   /// Weight gradients need the activations re-quantised along the token axis: a separate
   /// cast+transpose pass. False: the GEMM reads transposed tiles from shared memory.
   bool transpose_requantize_pass = true;
+  /// Tokens are cast to FP8 for the dispatch wire by an SM kernel (the quantise operators
+  /// before a dispatch). False: the communication hardware casts them as it sends.
+  bool wire_quantize_on_sms = true;
   /// SMs held by communication kernels (not available to compute kernels). Not a proposal's
   /// switch: the scenario layer sets it from the column's CommunicationFeatures::sms.
   int reserved_sms = 0;
+
+  [[nodiscard]] bool operator==(const LoweringFeatures&) const = default;
 };
 
 }  // namespace codesim::kernels

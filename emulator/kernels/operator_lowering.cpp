@@ -38,7 +38,8 @@ std::vector<KernelPlan> lower_operator(const workloads::Operator& op, const Lowe
     case OperatorKind::kQuantize:
       // Its FP8 output goes on the wire (dispatch), so a TMA-fused cast cannot replace it:
       // separate_quantize_pass (tma-fused-cast) applies only to a quantise that feeds a GEMM,
-      // and today's workloads have none.
+      // and today's workloads have none. Hardware that casts on the way out removes it.
+      if (!f.wire_quantize_on_sms) return {};
       return elementwise(ElementwiseOp::kQuantize);
     case OperatorKind::kSwigluQuantize: return elementwise(ElementwiseOp::kSwigluQuantize);
     case OperatorKind::kSwigluBackward: return elementwise(ElementwiseOp::kSwigluBackward);

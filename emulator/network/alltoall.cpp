@@ -170,6 +170,24 @@ std::vector<AllToAllResult> run_on_one_network(const ClusterConfig& cluster,
     s.busy_us_mean += link.busy_s * 1e6;
     s.peak_utilisation = std::max(s.peak_utilisation, link.peak_utilisation);
   }
+  // The busiest link is the one whose bytes need the longest at its capacity (every flow
+  // crosses its GPU's HBM, so time with any flow on it would name HBM whatever limits).
+  std::size_t busiest = 0;
+  const auto& links = net.links();
+  auto bytes_time = [&links](std::size_t l) { return links[l].capacity > 0.0 ? links[l].bytes / links[l].capacity : 0.0; };
+  for (std::size_t l = 0; l < links.size(); ++l)
+    if (bytes_time(l) > bytes_time(busiest)) busiest = l;
+  // Every GPU's own links are named "gpu<index>.<what>" by ClusterTopology.
+  std::vector<std::vector<double>> gpu_link_busy(static_cast<std::size_t>(first.ep),
+                                                 std::vector<double>(kLinkClasses, 0.0));
+  for (const auto& link : net.links()) {
+    if (link.name.rfind("gpu", 0) != 0) continue;
+    const auto dot = link.name.find('.');
+    const int g = std::stoi(link.name.substr(3, dot - 3));
+    if (g < 0 || g >= first.ep) continue;
+    auto& busy = gpu_link_busy[static_cast<std::size_t>(g)][static_cast<std::size_t>(class_of_label(link.link_class))];
+    busy = std::max(busy, link.busy_s * 1e6);
+  }
   double min_over_bound = 1.0;
   for (const auto& f : net.flows())
     if (f.bound_s > 0.0) min_over_bound = std::min(min_over_bound, (f.data_end - f.start) / f.bound_s);
@@ -184,6 +202,14 @@ std::vector<AllToAllResult> run_on_one_network(const ClusterConfig& cluster,
     for (int g = 0; g < r.request.ep; ++g) {
       r.gpu_transfer_us.push_back((ctx.last_arrival_s[static_cast<std::size_t>(g)] - ctx.start_s) * 1e6);
       r.gpu_bytes.push_back(ctx.counted_bytes[static_cast<std::size_t>(g)]);
+      r.gpu_hbm_bytes.push_back(net.links()[static_cast<std::size_t>(topology.hbm(g, 1.0).link)].bytes);
+    }
+    r.gpu_link_busy_us = gpu_link_busy;
+    if (!net.links().empty()) {
+      const auto& b = net.links()[busiest];
+      r.busiest_link = b.name;
+      r.busiest_link_busy_us = b.busy_s * 1e6;
+      r.busiest_link_bytes_us = b.capacity > 0.0 ? b.bytes / b.capacity * 1e6 : 0.0;
     }
     r.set_kernel_fixed(cluster.calibration.values.kernel_fixed_us);
     for (auto s : stats)

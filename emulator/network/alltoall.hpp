@@ -34,10 +34,19 @@ struct AllToAllResult {
   std::vector<double> gpu_transfer_us;  ///< per GPU: when the last byte it waits for landed
   std::vector<double> gpu_time_us;   ///< per GPU: its kernel's time (transfers + kernel_fixed_us)
   std::vector<double> gpu_bytes;     ///< per GPU: the bytes DeepEP counts
+  std::vector<double> gpu_hbm_bytes; ///< per GPU: the kernel's HBM traffic (reads and writes of its copies)
+  /// [gpu][link class]: the busy time of the GPU's busiest link of that class (its own
+  /// links: NVLink port, NIC, PCIe, HBM, SMs; switches belong to no GPU).
+  std::vector<std::vector<double>> gpu_link_busy_us;
   double time_us = 0.0;              ///< mean over GPUs
   double max_time_us = 0.0;
   double bandwidth_gbps = 0.0;       ///< mean over GPUs of bytes / time, as each rank prints it
   std::vector<LinkClassStats> link_classes;  ///< classes with links, in LinkClass order
+  /// The link whose bytes need the longest at its capacity (the first such in creation
+  /// order), that time, and how long any flow crossed it: the network's side of the critical path.
+  std::string busiest_link;
+  double busiest_link_busy_us = 0.0;
+  double busiest_link_bytes_us = 0.0;
   std::size_t flows = 0;
   std::int64_t rate_computations = 0;  ///< the backend's solver steps (max-min rate computations)
   /// Smallest ratio, over flows, of a flow's time to the time its bytes need on its path's

@@ -86,7 +86,8 @@ std::string scenario_collective(const workloads::ScenarioConfig& s) {
   return s.intranode_nvlink ? "low-latency-nvlink" : "low-latency";
 }
 
-AllToAllRequest scenario_alltoall_request(const workloads::MoeLayerWorkload& w, CommOp op, int sms) {
+AllToAllRequest scenario_alltoall_request(const workloads::MoeLayerWorkload& w, CommOp op, int sms,
+                                          const CommunicationOffload& offload) {
   AllToAllRequest q;
   q.mode = scenario_collective(w.scenario);
   q.op = op;
@@ -98,6 +99,7 @@ AllToAllRequest scenario_alltoall_request(const workloads::MoeLayerWorkload& w, 
   q.experts = w.placement.gpus * w.placement.per_gpu;
   q.top_k = w.model.experts_per_token + (shared_as_routed(w) ? 1 : 0);
   q.seed = w.routing.seed;
+  q.offload = offload;
   return q;
 }
 

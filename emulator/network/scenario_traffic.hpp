@@ -7,6 +7,7 @@
 
 #include "emulator/network/cluster_config.hpp"
 #include "emulator/network/collective.hpp"
+#include "emulator/network/communication_offload.hpp"
 #include "emulator/network/expert_traffic.hpp"
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 
@@ -27,9 +28,9 @@ namespace codesim::network {
 /// One all-to-all of the scenario: its kernel, all its GPUs, its tokens per GPU and hidden
 /// size, `sms` for a kernel that holds SMs (0 otherwise). Experts are the expert instances and
 /// top-k the copies per token, so that EP divides them with redundant and shared replicas
-/// (the counts, not a routing of the request's own, decide the traffic).
+/// (the counts, not a routing of the request's own, decide the traffic). `offload` is passed on.
 [[nodiscard]] AllToAllRequest scenario_alltoall_request(const workloads::MoeLayerWorkload& workload, CommOp op,
-                                                        int sms);
+                                                        int sms, const CommunicationOffload& offload = {});
 
 /// Why the scenario's GPUs cannot be the first GPUs of the cluster (a different number of GPUs
 /// per node, or too few GPUs); nullopt when they can.

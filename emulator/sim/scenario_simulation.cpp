@@ -37,7 +37,7 @@ std::optional<std::string> alltoall_problem_of(const network::ClusterConfig& clu
   if (const auto problem = network::scenario_cluster_problem(cluster, w.scenario)) return problem;
   for (const auto op : {network::CommOp::kDispatch, network::CommOp::kCombine})
     if (const auto problem = network::alltoall_problem(
-            cluster, network::scenario_alltoall_request(w, op, communication.sms)))
+            cluster, network::scenario_alltoall_request(w, op, communication.sms, communication.offload)))
       return fmt::format("the all-to-all of scenario {} on cluster {}: {}", w.scenario.name, cluster.name, *problem);
   return std::nullopt;
 }
@@ -45,7 +45,7 @@ std::optional<std::string> alltoall_problem_of(const network::ClusterConfig& clu
 AllToAllPhaseTiming time_phase(const network::ClusterConfig& cluster, const workloads::MoeLayerWorkload& w,
                                const network::TokenCounts& counts, network::CommOp op,
                                const kernels::CommunicationFeatures& communication, int gpu) {
-  const auto request = network::scenario_alltoall_request(w, op, communication.sms);
+  const auto request = network::scenario_alltoall_request(w, op, communication.sms, communication.offload);
   AllToAllPhaseTiming t;
   t.phase = phase_name(op);
   t.gpu = gpu;

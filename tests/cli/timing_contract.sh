@@ -114,9 +114,9 @@ cmp -s "$tmp/run.json" "$tmp/run2.json" && ok || fail "two identical run --json 
 expect_error bad-gpu '' "--gpu 9999" "$codesim" run --workload decode-ep144 --gpu 9999 --trace "$tmp/never.json"
 [ -e "$tmp/never.json" ] && fail "run --trace wrote a file despite an error" || ok
 
-# 10. run --cluster: dispatch and combine timed on the cluster's network with the scenario's
+# 10. run --gpu N --cluster: one GPU's operators, its dispatch and combine timed on the cluster's network with the scenario's
 # own routing; without a cluster the JSON is as before and the text points to --cluster.
-if "$codesim" run --workload decode-ep128 --cluster h800 --json >"$tmp/runnet.json" 2>"$tmp/err"; then ok; else
+if "$codesim" run --workload decode-ep128 --gpu 0 --cluster h800 --json >"$tmp/runnet.json" 2>"$tmp/err"; then ok; else
   fail "run --cluster --json exit ($(cat "$tmp/err"))"; fi
 check_json run-cluster "$tmp/runnet.json" "
 check(d['cluster']['name'] == 'h800', f'cluster {d.get(\"cluster\")}')
@@ -142,14 +142,14 @@ for r in d['runs']:
     check('alltoall' not in r, 'a run without --cluster has all-to-alls')
     check(all('network_time_us' not in o for o in r['operators']), 'an operator has a network time without --cluster')
 "
-"$codesim" run --workload decode-ep128 --cluster h800 >"$tmp/runnet.txt" 2>"$tmp/err" && ok || fail "run --cluster text ($(cat "$tmp/err"))"
+"$codesim" run --workload decode-ep128 --gpu 0 --cluster h800 >"$tmp/runnet.txt" 2>"$tmp/err" && ok || fail "run --cluster text ($(cat "$tmp/err"))"
 grep -Eq '^dispatch +[0-9.]+ \(net\)' "$tmp/runnet.txt" && ok || fail "run --cluster prints no dispatch time: $(cat "$tmp/runnet.txt")"
 grep -Eq '^combine +[0-9.]+ \(net\)' "$tmp/runnet.txt" && ok || fail "run --cluster prints no combine time"
 grep -Eq '^ +time_us +[0-9.]+( \[[0-9., ]+\])? us +GPU 0.s dispatch kernel' "$tmp/runnet.txt" && ok || fail "run --cluster lacks the dispatch statistics"
 "$codesim" run --workload decode-ep128 >"$tmp/runplain.txt" 2>"$tmp/err" && ok || fail "run text ($(cat "$tmp/err"))"
 grep -Eq '^dispatch +\(give --cluster\)' "$tmp/runplain.txt" && ok || fail "run without --cluster does not point to it"
 expect_error unknown-cluster '' "--cluster nope" \
-  "$codesim" run --workload decode-ep128 --cluster nope --trace "$tmp/never.json"
+  "$codesim" run --workload decode-ep128 --gpu 0 --cluster nope --trace "$tmp/never.json"
 python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1])); d['nodes'] = 2

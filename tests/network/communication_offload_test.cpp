@@ -258,6 +258,38 @@ TEST(CommunicationOffload, UnifiedNetworkForwardsWithoutTheForwarder) {
   EXPECT_EQ(r.result.gpu_bytes, base.result.gpu_bytes);
 }
 
+TEST(CommunicationOffload, UnifiedCombineWithNobodyToSumSendsEveryPartialBack) {
+  // No SMs and no co-processor: a node cannot sum its GPUs' partials, so every (token, GPU)
+  // vector crosses InfiniBand, where DeepEP's combine sends one per (token, node).
+  const auto c = cluster("h800");
+  const auto q = request("normal", CommOp::kCombine, 16);
+  const auto base = run_with_links(c, q);
+  const auto r = run_with_links(c, with(q, unified(), 0));
+  const auto& n = r.counts;
+  const double b = kBf16TokenBytes;
+  double per_gpu = 0.0, per_node = 0.0;
+  for (int s = 0; s < q.ep; ++s) {
+    double rx = 0.0;
+    for (int d = 0; d < q.ep; ++d)
+      if (c.node_of(d) != c.node_of(s)) rx += static_cast<double>(n.gpu(s, d)) * b;
+    per_gpu += rx;
+    for (int node = 0; node < n.nodes; ++node)
+      if (node != c.node_of(s)) per_node += static_cast<double>(n.node(s, node)) * b;
+    EXPECT_EQ(r.gpu(s, "sms"), 0.0);
+  }
+  EXPECT_GT(per_gpu, per_node);
+  // (The unified interface enters a node through the NIC on the sender's plane.)
+  EXPECT_TRUE(close(stats(r.result, LinkClass::kNic).in_bytes, per_gpu));
+  EXPECT_TRUE(close(stats(base.result, LinkClass::kNic).in_bytes, per_node));
+  EXPECT_EQ(r.result.gpu_bytes, base.result.gpu_bytes) << "DeepEP's count is kept";
+  // With the switches summing, one vector per (token, remote node) crosses InfiniBand again.
+  auto summing = unified();
+  summing.switch_reduce = true;
+  const auto reduced = run_with_links(c, with(q, summing, 0));
+  EXPECT_TRUE(close(stats(reduced.result, LinkClass::kNic).in_bytes, per_node));
+  EXPECT_LT(reduced.result.max_time_us, r.result.max_time_us);
+}
+
 TEST(CommunicationOffload, UnifiedNetworkScaleOutRateSetsAnInfiniBandBoundDispatch) {
   const auto c = cluster("h800");
   const auto q = request("normal", CommOp::kDispatch, 16, 512);
@@ -409,7 +441,7 @@ TEST(CommunicationOffload, RefusesInconsistentRequests) {
   rate_alone.offload.scale_out_gbps = 100.0;
   EXPECT_TRUE(refused(rate_alone, "needs unified_network"));
   EXPECT_TRUE(refused(with(q, CommunicationOffload{}, 0), "even number of SMs"));
-  EXPECT_TRUE(refused(with(request("normal", CommOp::kCombine, 16), unified(), 0), "needs a co-processor"));
+  EXPECT_FALSE(alltoall_problem(c, with(request("normal", CommOp::kCombine, 16), unified(), 0)));
   EXPECT_FALSE(alltoall_problem(c, with(q, coprocessor(100.0), 0)));
   EXPECT_FALSE(alltoall_problem(c, with(q, unified(), 0)));
   EXPECT_FALSE(alltoall_problem(c, with(request("normal", CommOp::kCombine, 16), coprocessor(100.0), 0)));
