@@ -16,21 +16,34 @@ LinkId FluidNetwork::add_link(std::string name, int link_class, double capacity_
   if (!(capacity_bytes_per_s > 0.0) || !std::isfinite(capacity_bytes_per_s))
     throw std::invalid_argument("link " + name + ": capacity must be positive and finite");
   links_.push_back(Link{std::move(name), link_class, capacity_bytes_per_s, 0.0, 0.0, 0.0});
-  remaining_capacity_.push_back(0.0);
-  unfrozen_weight_.push_back(0.0);
-  link_load_.push_back(0.0);
-  flows_on_link_.emplace_back();
-  changed_mark_.push_back(-1);
+  uses_of_link_.emplace_back();
+  link_integral_.push_back(1);
+  link_uses_.push_back(0);
+  link_flows_.emplace_back();
+  fill_.push_back(LinkFill{});
+  changed_links_.push_back(0);
+  heap_pos_.push_back(-1);
   return static_cast<LinkId>(links_.size() - 1);
 }
 
-void FluidNetwork::push_event(double time, Action action) {
-  events_.push(Event{time, sequence_++, std::move(action)});
+void FluidNetwork::push_event(double time, EventKind kind, std::int32_t index) {
+  events_.push(Event{time, sequence_++, kind, index});
 }
 
 void FluidNetwork::at(double time, Action action) {
   if (!(time >= now_) || !std::isfinite(time)) throw std::invalid_argument("event scheduled in the past");
-  push_event(time, std::move(action));
+  std::int32_t slot;
+  if (free_actions_.empty()) {
+    if (actions_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+      throw std::length_error("fluid network: too many pending actions");
+    slot = static_cast<std::int32_t>(actions_.size());
+    actions_.push_back(std::move(action));
+  } else {
+    slot = free_actions_.back();
+    free_actions_.pop_back();
+    actions_[static_cast<std::size_t>(slot)] = std::move(action);
+  }
+  push_event(time, EventKind::kAction, slot);
 }
 
 FlowId FluidNetwork::start_flow(double time, std::vector<LinkUse> path, double bytes, double latency, FlowDone done,
@@ -49,7 +62,13 @@ FlowId FluidNetwork::start_flow(double time, std::vector<LinkUse> path, double b
     if (!(use.weight > 0.0) || !std::isfinite(use.weight)) throw std::invalid_argument("link weight must be > 0");
     narrowest = std::min(narrowest, links_[static_cast<std::size_t>(use.link)].capacity / use.weight);
   }
+  // 32-bit path offsets and flow indices keep the arrays the rate computation reads small.
+  if (path_ids_.size() + path.size() > std::numeric_limits<std::uint32_t>::max() ||
+      flows_.size() >= std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("fluid network: too many flows");
   const auto id = static_cast<FlowId>(flows_.size());
+  for (const LinkUse& use : path) path_ids_.push_back(use_id(use));
+  path_start_.push_back(static_cast<std::uint32_t>(path_ids_.size()));
   FlowRecord record;
   record.bytes = bytes;
   record.latency = latency;
@@ -60,37 +79,128 @@ FlowId FluidNetwork::start_flow(double time, std::vector<LinkUse> path, double b
   flows_.push_back(std::move(record));
   done_.push_back(std::move(done));
   milestones_.push_back(std::move(milestones));
-  push_event(time, [this, id] {
-    FlowRecord& f = flows_[static_cast<std::size_t>(id)];
-    f.start = now_;
-    if (f.bytes <= 0.0) {
-      f.data_end = now_;
-      f.delivered = now_ + f.latency;
-      push_event(f.delivered, [this, id] {
-        if (done_[static_cast<std::size_t>(id)]) done_[static_cast<std::size_t>(id)](id, now_);
-      });
-      return;
-    }
-    active_.push_back(ActiveFlow{id, f.bytes, -1.0, 0, false});
-    rates_dirty_ = true;
-  });
+  push_event(time, EventKind::kStart, id);
   return id;
 }
 
-void FluidNetwork::settle(double t) {
-  const double dt = t - ref_time_;
+std::uint32_t FluidNetwork::use_id(const LinkUse& use) {
+  // A link is crossed at a handful of weights (1 for a wire, 1-3 for a memory, one message
+  // overhead factor per message size); the search looks at the latest few only, so a link
+  // crossed at many weights costs a table entry per flow instead of a long search.
+  constexpr std::size_t kSearched = 8;
+  std::vector<std::uint32_t>& ids = uses_of_link_[static_cast<std::size_t>(use.link)];
+  for (std::size_t k = ids.size(); k > 0 && k + kSearched > ids.size(); --k)
+    if (uses_[ids[k - 1]].weight == use.weight) return ids[k - 1];
+  if (uses_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("fluid network: too many link uses");
+  const auto id = static_cast<std::uint32_t>(uses_.size());
+  uses_.push_back(use);
+  use_flows_.push_back(0);
+  // Below 2^16, counts (< 2^32 path entries in all) times weights and their sums stay exact.
+  if (!(use.weight == std::floor(use.weight) && use.weight <= 65536.0))
+    link_integral_[static_cast<std::size_t>(use.link)] = 0;
+  ids.push_back(id);
+  return id;
+}
+
+void FluidNetwork::begin(FlowId id) {
+  FlowRecord& f = flows_[static_cast<std::size_t>(id)];
+  f.start = now_;
+  if (f.bytes <= 0.0) {
+    f.data_end = now_;
+    f.delivered = now_ + f.latency;
+    push_event(f.delivered, EventKind::kDeliver, id);
+    return;
+  }
+  activate(id);
+}
+
+void FluidNetwork::deliver(FlowId id) {
+  // Moved out before the call: the callback may start flows, which can reallocate done_.
+  FlowDone done = std::move(done_[static_cast<std::size_t>(id)]);
+  if (done) done(id, now_);
+}
+
+void FluidNetwork::activate(FlowId id) {
+  const auto f = static_cast<std::size_t>(id);
+  const FlowRecord& record = flows_[f];
+  const Milestones& m = milestones_[f];
+  const auto slot = static_cast<std::uint32_t>(act_id_.size());
+  act_id_.push_back(id);
+  act_remaining_.push_back(record.bytes);
+  act_rate_.push_back(-1.0);
+  act_after_crossing_.push_back(m.bytes.empty() ? 0.0 : record.bytes - m.bytes[0]);
+  act_next_milestone_.push_back(0);
+  act_path_begin_.push_back(path_start_[f]);
+  act_path_end_.push_back(path_start_[f + 1]);
+  act_finished_.push_back(0);
+  act_crossing_.push_back(kInfinity);
+  for (std::uint32_t p = path_start_[f]; p < path_start_[f + 1]; ++p) {
+    const std::uint32_t u = path_ids_[p];
+    const auto l = static_cast<std::size_t>(uses_[u].link);
+    ++use_flows_[u];
+    ++link_uses_[l];
+    link_flows_[l].push_back(LinkEntry{slot, u, path_start_[f], path_start_[f + 1]});
+  }
+  rates_dirty_ = true;
+}
+
+void FluidNetwork::settle() {
+  const double dt = now_ - ref_time_;
   if (dt > 0.0) {
-    for (ActiveFlow& a : active_) {
-      if (a.finished || a.rate <= 0.0) continue;
-      const double moved = std::min(a.remaining, a.rate * dt);
-      a.remaining -= moved;
-      for (const LinkUse& use : flows_[static_cast<std::size_t>(a.id)].path)
-        links_[static_cast<std::size_t>(use.link)].bytes += use.weight * moved;
+    const std::size_t n = act_id_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const double rate = act_rate_[i];
+      if (act_finished_[i] || rate <= 0.0) continue;
+      act_remaining_[i] -= std::min(act_remaining_[i], rate * dt);
     }
     for (const LinkId l : touched_links_)
-      if (link_load_[static_cast<std::size_t>(l)] > 0.0) links_[static_cast<std::size_t>(l)].busy_s += dt;
+      if (fill_[static_cast<std::size_t>(l)].load > 0.0) links_[static_cast<std::size_t>(l)].busy_s += dt;
   }
-  ref_time_ = t;
+  ref_time_ = now_;
+}
+
+void FluidNetwork::compact() {
+  constexpr std::uint32_t kDropped = std::numeric_limits<std::uint32_t>::max();
+  const std::size_t n = act_id_.size();
+  remap_.resize(n);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (act_finished_[i]) {
+      remap_[i] = kDropped;
+      continue;
+    }
+    const std::size_t j = kept++;
+    remap_[i] = static_cast<std::uint32_t>(j);
+    if (j == i) continue;
+    act_id_[j] = act_id_[i];
+    act_remaining_[j] = act_remaining_[i];
+    act_rate_[j] = act_rate_[i];
+    act_after_crossing_[j] = act_after_crossing_[i];
+    act_next_milestone_[j] = act_next_milestone_[i];
+    act_path_begin_[j] = act_path_begin_[i];
+    act_path_end_[j] = act_path_end_[i];
+    act_finished_[j] = 0;
+    act_crossing_[j] = act_crossing_[i];
+  }
+  act_id_.resize(kept);
+  act_remaining_.resize(kept);
+  act_rate_.resize(kept);
+  act_after_crossing_.resize(kept);
+  act_next_milestone_.resize(kept);
+  act_path_begin_.resize(kept);
+  act_path_end_.resize(kept);
+  act_finished_.resize(kept);
+  act_crossing_.resize(kept);
+  act_finished_count_ = 0;
+  for (std::vector<LinkEntry>& list : link_flows_) {
+    std::size_t out = 0;
+    for (const LinkEntry& e : list) {
+      const std::uint32_t j = remap_[e.active];
+      if (j == kDropped) continue;
+      list[out++] = LinkEntry{j, e.use, e.path_begin, e.path_end};
+    }
+    list.resize(out);
+  }
 }
 
 // Progressive filling: raise every unfrozen flow's rate together until some link is full;
@@ -99,142 +209,271 @@ void FluidNetwork::settle(double t) {
 void FluidNetwork::compute_rates() {
   ++rate_computations_;
   rates_dirty_ = false;
-  settle(now_);
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < active_.size(); ++i)
-    if (!active_[i].finished) active_[kept++] = active_[i];
-  active_.resize(kept);
+  settle();
+  // Finished flows stay in the arrays (skipped) until they are as many as the others: each
+  // compaction then costs no more than the skipping it saves.
+  if (act_finished_count_ > 0 && 2 * act_finished_count_ >= act_id_.size()) compact();
   for (const LinkId l : touched_links_) {
-    flows_on_link_[static_cast<std::size_t>(l)].clear();
-    unfrozen_weight_[static_cast<std::size_t>(l)] = 0.0;
-    link_load_[static_cast<std::size_t>(l)] = 0.0;
+    fill_[static_cast<std::size_t>(l)].unfrozen = 0.0;
+    fill_[static_cast<std::size_t>(l)].load = 0.0;
   }
   touched_links_.clear();
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    active_[i].rate = -1.0;  // unfrozen
-    for (const LinkUse& use : flows_[static_cast<std::size_t>(active_[i].id)].path) {
-      const auto l = static_cast<std::size_t>(use.link);
-      if (flows_on_link_[l].empty()) {
-        touched_links_.push_back(use.link);
-        remaining_capacity_[l] = links_[l].capacity;
-      }
-      flows_on_link_[l].push_back(i);
-      unfrozen_weight_[l] += use.weight;
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    if (link_uses_[l] <= 0) continue;
+    touched_links_.push_back(static_cast<LinkId>(l));
+    fill_[l].remaining = links_[l].capacity;
+    // The sum of the weights of the link's unfinished flows, in activation order (the order
+    // decides the rounding of weights that are not small integers).
+    double weight = 0.0;
+    if (link_integral_[l]) {
+      for (const std::uint32_t u : uses_of_link_[l])
+        if (use_flows_[u] > 0) weight += static_cast<double>(use_flows_[u]) * uses_[u].weight;
+    } else {
+      for (const LinkEntry& e : link_flows_[l])
+        if (!act_finished_[e.active]) weight += uses_[e.use].weight;
     }
+    fill_[l].unfrozen = weight;
   }
-  using Entry = std::pair<double, LinkId>;  // (fair share, link)
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
+  const std::size_t n = act_id_.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!act_finished_[i]) act_rate_[i] = -1.0;  // unfrozen
+
+  share_heap_.clear();
   for (const LinkId l : touched_links_) {
     const auto li = static_cast<std::size_t>(l);
-    heap.emplace(remaining_capacity_[li] / unfrozen_weight_[li], l);
+    heap_pos_[li] = static_cast<std::int32_t>(share_heap_.size());
+    share_heap_.push_back(HeapEntry{fill_[li].remaining / fill_[li].unfrozen, l});
   }
-  std::vector<LinkId>& changed = changed_links_;
-  while (!heap.empty()) {
-    const auto [share, l] = heap.top();
-    heap.pop();
+  for (std::size_t pos = share_heap_.size() / 2; pos > 0; --pos) heap_sift_down(pos - 1);
+  while (!share_heap_.empty()) {
+    const LinkId l = share_heap_.front().link;
     const auto li = static_cast<std::size_t>(l);
-    if (unfrozen_weight_[li] <= 0.0) continue;
-    const double current = std::max(0.0, remaining_capacity_[li]) / unfrozen_weight_[li];
-    if (current != share) continue;  // stale entry: a newer one is in the heap
-    // Freeze every unfrozen flow of this link at its share; each other link they cross gets
-    // one new heap entry afterwards, however many of its flows were frozen here.
-    changed.clear();
+    if (fill_[li].unfrozen <= 0.0) {
+      heap_pop();
+      continue;
+    }
+    const double share = std::max(0.0, fill_[li].remaining) / fill_[li].unfrozen;
+    if (share != share_heap_.front().key) {
+      if (share > share_heap_.front().key) {  // the share rose since the key was set: catch up
+        share_heap_.front().key = share;
+        heap_sift_down(0);
+      } else {
+        heap_pop();  // not a number: dropped, as a stale entry was
+      }
+      continue;
+    }
+    heap_pop();
+    // Freeze every unfrozen flow of this link at its share; each other link they cross is
+    // looked at once afterwards, however many of its flows were frozen here.
     ++freeze_round_;
-    for (const std::size_t i : flows_on_link_[li]) {
-      ActiveFlow& a = active_[i];
-      if (a.rate >= 0.0) continue;
-      a.rate = share;
-      for (const LinkUse& use : flows_[static_cast<std::size_t>(a.id)].path) {
-        const auto u = static_cast<std::size_t>(use.link);
-        remaining_capacity_[u] -= use.weight * share;
-        unfrozen_weight_[u] -= use.weight;
-        link_load_[u] += use.weight * share;
-        if (u != li && changed_mark_[u] != freeze_round_) {
-          changed_mark_[u] = freeze_round_;
-          changed.push_back(use.link);
+    // Local copies: the loop stores doubles and integers, after which the compiler would
+    // otherwise reload every array's address from the object on each use.
+    const std::int64_t round = freeze_round_;
+    LinkFill* const fill = fill_.data();
+    const LinkUse* const uses = uses_.data();
+    const std::uint32_t* const path_ids = path_ids_.data();
+    double* const rate = act_rate_.data();
+    LinkId* const changed = changed_links_.data();
+    std::size_t changed_count = 0;
+    const LinkEntry* const entries = link_flows_[li].data();
+    const std::size_t count = link_flows_[li].size();
+    for (std::size_t k = 0; k < count; ++k) {
+      // The flows come in activation order, scattered over the flow arrays: fetch a few
+      // ahead, so that the misses overlap instead of stalling one by one.
+      constexpr std::size_t kAhead = 8;
+      if (k + kAhead < count) {
+        __builtin_prefetch(rate + entries[k + kAhead].active);
+        __builtin_prefetch(path_ids + entries[k + kAhead].path_begin);
+      }
+      const LinkEntry& e = entries[k];
+      if (rate[e.active] >= 0.0) continue;  // frozen already, or finished
+      rate[e.active] = share;
+      for (std::uint32_t p = e.path_begin; p < e.path_end; ++p) {
+        const LinkUse& use = uses[path_ids[p]];
+        LinkFill& x = fill[use.link];
+        x.remaining -= use.weight * share;
+        x.unfrozen -= use.weight;
+        x.load += use.weight * share;
+        if (x.mark != round) {
+          x.mark = round;
+          changed[changed_count++] = use.link;
         }
       }
     }
-    unfrozen_weight_[li] = 0.0;
-    for (const LinkId c : changed) {
-      const auto u = static_cast<std::size_t>(c);
-      if (unfrozen_weight_[u] <= 1e-12) {
-        unfrozen_weight_[u] = 0.0;
+    fill[li].unfrozen = 0.0;
+    for (std::size_t k = 0; k < changed_count; ++k) {
+      const auto u = static_cast<std::size_t>(changed[k]);
+      if (u == li) continue;
+      if (fill[u].unfrozen <= 1e-12) {
+        fill[u].unfrozen = 0.0;
         continue;
       }
-      const double next = std::max(0.0, remaining_capacity_[u]) / unfrozen_weight_[u];
-      heap.emplace(next, c);
+      const double next = std::max(0.0, fill[u].remaining) / fill[u].unfrozen;
+      HeapEntry& entry = share_heap_[static_cast<std::size_t>(heap_pos_[u])];
+      if (next < entry.key) {  // only by rounding: the key must stay a lower bound
+        entry.key = next;
+        heap_sift_up(static_cast<std::size_t>(heap_pos_[u]));
+      }
     }
   }
   for (const LinkId l : touched_links_) {
     Link& link = links_[static_cast<std::size_t>(l)];
-    link.peak_utilisation = std::max(link.peak_utilisation, link_load_[static_cast<std::size_t>(l)] / link.capacity);
+    link.peak_utilisation = std::max(link.peak_utilisation, fill_[static_cast<std::size_t>(l)].load / link.capacity);
   }
-  crossings_ = {};
-  for (std::size_t i = 0; i < active_.size(); ++i) push_crossing(i);
+  // Every flow's next crossing, heaped once (linear) rather than pushed one by one.
+  crossings_.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double rate = act_rate_[i];
+    if (act_finished_[i] || rate <= 0.0) {
+      act_crossing_[i] = kInfinity;
+      continue;
+    }
+    const double left = act_remaining_[i] - act_after_crossing_[i];
+    act_crossing_[i] = ref_time_ + std::max(0.0, left) / rate;
+  }
 }
 
-void FluidNetwork::push_crossing(std::size_t i) {
-  const ActiveFlow& a = active_[i];
-  if (a.finished || a.rate <= 0.0) return;
-  const FlowRecord& f = flows_[static_cast<std::size_t>(a.id)];
-  const Milestones& m = milestones_[static_cast<std::size_t>(a.id)];
-  double left = a.remaining;  // bytes to go, from ref_time_, to the next crossing
-  if (a.next_milestone < m.bytes.size()) left = a.remaining - (f.bytes - m.bytes[a.next_milestone]);
-  crossings_.push(Crossing{ref_time_ + std::max(0.0, left) / a.rate, i});
+void FluidNetwork::heap_sift_up(std::size_t pos) {
+  const HeapEntry entry = share_heap_[pos];
+  while (pos > 0) {
+    const std::size_t parent = (pos - 1) / 2;
+    if (!(entry < share_heap_[parent])) break;
+    share_heap_[pos] = share_heap_[parent];
+    heap_pos_[static_cast<std::size_t>(share_heap_[pos].link)] = static_cast<std::int32_t>(pos);
+    pos = parent;
+  }
+  share_heap_[pos] = entry;
+  heap_pos_[static_cast<std::size_t>(entry.link)] = static_cast<std::int32_t>(pos);
+}
+
+void FluidNetwork::heap_sift_down(std::size_t pos) {
+  const std::size_t n = share_heap_.size();
+  const HeapEntry entry = share_heap_[pos];
+  for (;;) {
+    std::size_t child = 2 * pos + 1;
+    if (child >= n) break;
+    if (child + 1 < n && share_heap_[child + 1] < share_heap_[child]) ++child;
+    if (!(share_heap_[child] < entry)) break;
+    share_heap_[pos] = share_heap_[child];
+    heap_pos_[static_cast<std::size_t>(share_heap_[pos].link)] = static_cast<std::int32_t>(pos);
+    pos = child;
+  }
+  share_heap_[pos] = entry;
+  heap_pos_[static_cast<std::size_t>(entry.link)] = static_cast<std::int32_t>(pos);
+}
+
+void FluidNetwork::heap_pop() {
+  heap_pos_[static_cast<std::size_t>(share_heap_.front().link)] = -1;
+  share_heap_.front() = share_heap_.back();
+  share_heap_.pop_back();
+  if (!share_heap_.empty()) heap_sift_down(0);
+}
+
+void FluidNetwork::push_crossing(std::uint32_t i) {
+  if (act_finished_[i] || act_rate_[i] <= 0.0) return;
+  // Bytes to go, from ref_time_, to the next crossing.
+  const double left = act_remaining_[i] - act_after_crossing_[i];
+  const double time = ref_time_ + std::max(0.0, left) / act_rate_[i];
+  if (time <= horizon_) {
+    crossings_.push_back(Crossing{time, i});
+    std::push_heap(crossings_.begin(), crossings_.end(), CrossingLater{});
+  } else {
+    act_crossing_[i] = time;
+  }
 }
 
 void FluidNetwork::handle_crossing(const Crossing& c) {
-  ActiveFlow& a = active_[c.active];
-  const FlowId id = a.id;
-  const Milestones& m = milestones_[static_cast<std::size_t>(id)];
-  if (a.next_milestone < m.bytes.size()) {
-    const int index = static_cast<int>(a.next_milestone++);
-    push_crossing(c.active);
-    if (m.reached) m.reached(index, c.time);
+  const std::uint32_t i = c.active;
+  const FlowId id = act_id_[i];
+  const auto f = static_cast<std::size_t>(id);
+  const std::size_t milestone_count = milestones_[f].bytes.size();
+  if (act_next_milestone_[i] < milestone_count) {
+    const auto index = static_cast<int>(act_next_milestone_[i]++);
+    const std::uint32_t next = act_next_milestone_[i];
+    act_after_crossing_[i] = next < milestone_count ? flows_[f].bytes - milestones_[f].bytes[next] : 0.0;
+    push_crossing(i);
+    // Moved out for the call and back after: the callback may start flows, which can
+    // reallocate milestones_ under a function running from inside it.
+    auto reached = std::move(milestones_[f].reached);
+    if (reached) reached(index, c.time);
+    milestones_[f].reached = std::move(reached);
     return;
   }
-  // The flow's last byte left: account what it moved since the rates were set.
-  a.finished = true;
-  for (const LinkUse& use : flows_[static_cast<std::size_t>(id)].path)
-    links_[static_cast<std::size_t>(use.link)].bytes += use.weight * a.remaining;
-  a.remaining = 0.0;
+  // The flow's last byte left. Its bytes are counted on its links now, all at once: nothing
+  // reads a link's count while flows are running, and counting a flow's share of every step
+  // was a pass over all flows' paths per rate computation.
+  act_finished_[i] = 1;
+  ++act_finished_count_;
+  const FlowRecord& record = flows_[f];
+  for (std::uint32_t p = act_path_begin_[i]; p < act_path_end_[i]; ++p) {
+    const std::uint32_t u = path_ids_[p];
+    const auto l = static_cast<std::size_t>(uses_[u].link);
+    links_[l].bytes += uses_[u].weight * record.bytes;
+    --use_flows_[u];
+    --link_uses_[l];
+  }
+  act_remaining_[i] = 0.0;
   rates_dirty_ = true;
-  FlowRecord& f = flows_[static_cast<std::size_t>(id)];
-  f.data_end = c.time;
-  f.delivered = c.time + f.latency;
-  push_event(f.delivered, [this, id] {
-    if (done_[static_cast<std::size_t>(id)]) done_[static_cast<std::size_t>(id)](id, now_);
-  });
+  FlowRecord& done_record = flows_[f];
+  done_record.data_end = c.time;
+  done_record.delivered = c.time + done_record.latency;
+  push_event(done_record.delivered, EventKind::kDeliver, id);
 }
 
 void FluidNetwork::run() {
   for (;;) {
     if (rates_dirty_) compute_rates();
     const double next_event = events_.empty() ? kInfinity : events_.top().time;
-    const double next_crossing = crossings_.empty() ? kInfinity : crossings_.top().time;
+    // The window's crossings are taken out of act_crossing_ into the heap; the heap is empty
+    // here (a window ends when nothing in it is left).
+    const std::size_t n = act_crossing_.size();
+    double next_crossing = kInfinity;
+    for (std::size_t i = 0; i < n; ++i) next_crossing = std::min(next_crossing, act_crossing_[i]);
     const double first = std::min(next_event, next_crossing);
     if (first == kInfinity) {
-      for (const ActiveFlow& a : active_)
-        if (!a.finished) throw std::logic_error("fluid network: active flows with no rate");
+      for (const char finished : act_finished_)
+        if (!finished) throw std::logic_error("fluid network: active flows with no rate");
       return;
     }
     // Handle everything inside the window in time order at the current rates, then recompute.
     const double horizon = first + std::max(options_.finish_batch_absolute_s, options_.finish_batch_relative * first);
+    horizon_ = horizon;
+    crossings_.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      if (act_crossing_[i] <= horizon) {
+        crossings_.push_back(Crossing{act_crossing_[i], static_cast<std::uint32_t>(i)});
+        act_crossing_[i] = kInfinity;
+      }
+    std::make_heap(crossings_.begin(), crossings_.end(), CrossingLater{});
     for (;;) {
       const double te = events_.empty() ? kInfinity : events_.top().time;
-      const double tc = crossings_.empty() ? kInfinity : crossings_.top().time;
+      const double tc = crossings_.empty() ? kInfinity : crossings_.front().time;
       const double t = std::min(te, tc);
       if (t > horizon || t == kInfinity) break;
       now_ = std::max(now_, t);
       if (tc <= te) {
-        const Crossing c = crossings_.top();
-        crossings_.pop();
+        std::pop_heap(crossings_.begin(), crossings_.end(), CrossingLater{});
+        const Crossing c = crossings_.back();
+        crossings_.pop_back();
         handle_crossing(c);
       } else {
-        Action action = events_.top().action;
+        const Event e = events_.top();
         events_.pop();
-        action();
+        switch (e.kind) {
+          case EventKind::kStart:
+            begin(e.index);
+            break;
+          case EventKind::kDeliver:
+            deliver(e.index);
+            break;
+          case EventKind::kAction: {
+            // Moved out first: the action may schedule others, which can reuse its slot.
+            Action action = std::move(actions_[static_cast<std::size_t>(e.index)]);
+            free_actions_.push_back(e.index);
+            action();
+            break;
+          }
+        }
       }
     }
   }

@@ -13,6 +13,8 @@
 // for more than the payload.
 //
 // The model is deterministic: events at equal times run in the order they were scheduled.
+// A link's `bytes` are counted when each flow crossing it ends (its whole size at once), so
+// they are complete once run() returns; busy time and peak utilisation follow every step.
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -54,39 +56,56 @@ class FluidNetwork final : public NetworkBackend {
   [[nodiscard]] std::int64_t rate_computations() const { return rate_computations_; }
 
  private:
+  // Flow starts and deliveries, most of the events, are a kind and a flow instead of a
+  // std::function: the queue then moves plain 24-byte entries, and a caller's action waits in
+  // actions_ until its time.
+  enum class EventKind : std::int32_t { kAction, kStart, kDeliver };
   struct Event {
     double time;
     std::int64_t sequence;
-    Action action;
+    EventKind kind;
+    std::int32_t index;  ///< kAction: a slot in actions_; else the flow
   };
   struct EventLater {
     bool operator()(const Event& a, const Event& b) const {
       return a.time != b.time ? a.time > b.time : a.sequence > b.sequence;
     }
   };
-  struct ActiveFlow {
-    FlowId id;
-    double remaining;  ///< at ref_time_
-    double rate;       ///< < 0: started since the rates were computed, no share yet
-    std::size_t next_milestone;
-    bool finished;
-  };
   struct Crossing {  ///< a flow reaching a milestone or its end, at the current rates
     double time;
-    std::size_t active;
+    std::uint32_t active;  ///< the flow's index in the active arrays (activation order)
   };
+  /// Orders a min-heap: earliest first, ties in activation order (the determinism rule).
   struct CrossingLater {
     bool operator()(const Crossing& a, const Crossing& b) const {
       return a.time != b.time ? a.time > b.time : a.active > b.active;
     }
   };
 
-  void push_event(double time, Action action);
-  /// Brings every flow's remaining bytes and the link statistics up to `t` at the current rates.
-  void settle(double t);
+  /// A flow as a link's list holds it: its index in the active arrays and its path.
+  struct LinkEntry {
+    std::uint32_t active;
+    std::uint32_t use;  ///< the flow's use of the link (an index into uses_)
+    std::uint32_t path_begin;
+    std::uint32_t path_end;
+  };
+
+  void push_event(double time, EventKind kind, std::int32_t index);
+  void begin(FlowId id);
+  void activate(FlowId id);
+  void deliver(FlowId id);
+  std::uint32_t use_id(const LinkUse& use);
+  /// Moves every active flow's remaining bytes and the links' busy times up to now_ at the
+  /// rates of the last computation.
+  void settle();
+  /// Drops the finished flows from the active arrays and the links' lists, keeping the order.
+  void compact();
   void compute_rates();
-  void push_crossing(std::size_t active_index);
+  void push_crossing(std::uint32_t active_index);
   void handle_crossing(const Crossing& c);
+  void heap_sift_up(std::size_t pos);
+  void heap_sift_down(std::size_t pos);
+  void heap_pop();
 
   FluidOptions options_;
   double now_ = 0.0;
@@ -97,19 +116,83 @@ class FluidNetwork final : public NetworkBackend {
   std::vector<FlowRecord> flows_;
   std::vector<FlowDone> done_;
   std::vector<Milestones> milestones_;
-  std::vector<ActiveFlow> active_;
-  double ref_time_ = 0.0;  ///< when the current rates were computed
   std::priority_queue<Event, std::vector<Event>, EventLater> events_;
-  std::priority_queue<Crossing, std::vector<Crossing>, CrossingLater> crossings_;
-  // scratch of compute_rates, kept to avoid reallocations
-  std::vector<double> remaining_capacity_;
-  std::vector<double> unfrozen_weight_;
-  std::vector<double> link_load_;
-  std::vector<std::vector<std::size_t>> flows_on_link_;
+  std::vector<Action> actions_;
+  std::vector<std::int32_t> free_actions_;
+
+  // Every flow's path, flat and interned: flow f's uses are path_ids_[path_start_[f] ..
+  // path_start_[f + 1]), each an index into uses_ (a distinct (link, weight) pair). The rate
+  // computation walks tens of thousands of paths per step in no useful order; a 4-byte id per
+  // use keeps a whole path in one or two cache lines, where a vector per flow inside its
+  // FlowRecord cost a miss for the record and three more for the path.
+  std::vector<std::uint32_t> path_start_{0};
+  std::vector<std::uint32_t> path_ids_;
+  std::vector<LinkUse> uses_;
+  /// Per use: how many active, unfinished flows cross its link at its weight. Where a link's
+  /// weights are all small integers (DeepEP's are), its summed weight is then a few products
+  /// instead of a pass over its flows, and exact, so equal to the sum taken flow by flow.
+  std::vector<std::int64_t> use_flows_;
+  std::vector<char> link_integral_;  ///< per link: every weight it is used at is a small integer
+  std::vector<std::vector<std::uint32_t>> uses_of_link_;  ///< per link, its ids in uses_
+
+  // The active flows, one entry per index in every array, in activation order. A flow that
+  // finishes keeps its index, marked finished, until compact() drops the finished flows
+  // (when they outnumber the rest), so that the links' lists stay valid in between. Separate
+  // arrays because the rate computation's loops each read one or two fields of flows in no
+  // useful order, and a dense array of that field stays in cache.
+  std::vector<FlowId> act_id_;
+  std::vector<double> act_remaining_;  ///< at ref_time_
+  /// < 0: started since the rates were computed, no share yet, or unfrozen during a
+  /// computation; a finished flow keeps its last rate (>= 0), so the filling skips it.
+  std::vector<double> act_rate_;
+  /// Bytes that will still be left when the next crossing is reached (0: the crossing is the
+  /// flow's end; else its size less the next milestone).
+  std::vector<double> act_after_crossing_;
+  std::vector<std::uint32_t> act_next_milestone_;
+  std::vector<std::uint32_t> act_path_begin_;  ///< copies of path_start_[id], path_start_[id + 1]
+  std::vector<std::uint32_t> act_path_end_;
+  std::vector<char> act_finished_;
+  std::size_t act_finished_count_ = 0;
+
+  double ref_time_ = 0.0;  ///< when the current rates were computed
+  // A flow's next crossing at the current rates, if it lies beyond the current window; the
+  // window's crossings are in crossings_, a min-heap under CrossingLater. Only those are
+  // ordered: heaping all flows' crossings at every rate computation, as before, cost more
+  // than the computation's own filling at EP256, for the few hundred a window handles.
+  std::vector<double> act_crossing_;  ///< per active flow; infinite: none pending
+  std::vector<Crossing> crossings_;
+  double horizon_ = 0.0;  ///< the current window's end
+
+  // Per link.
+  std::vector<std::int64_t> link_uses_;  ///< path entries of unfinished active flows on the link
+  /// The active flows on each link, one entry per path use, in activation order (finished ones
+  /// until compact()); kept across computations, appended to when a flow starts.
+  std::vector<std::vector<LinkEntry>> link_flows_;
+  // Scratch of compute_rates, per link, kept to avoid reallocations. The filling updates all
+  // four fields of every link of every flow it freezes: one struct is one cache line to touch.
+  struct LinkFill {
+    double remaining = 0.0;  ///< capacity not yet given to frozen flows
+    double unfrozen = 0.0;   ///< summed weights of the flows not yet frozen
+    double load = 0.0;       ///< capacity given to frozen flows
+    std::int64_t mark = -1;  ///< the freeze round that last listed the link as changed
+  };
+  std::vector<LinkFill> fill_;
   std::vector<LinkId> touched_links_;
-  std::vector<LinkId> changed_links_;
-  std::vector<std::int64_t> changed_mark_;  ///< the freeze round that last queued the link
+  std::vector<LinkId> changed_links_;  ///< per freeze round, each link at most once: sized to the links
   std::int64_t freeze_round_ = 0;
+  // The links still to freeze, a binary min-heap on (key, link) with each link at most once.
+  // A link's key never exceeds its fair share: a share that rises (the usual case when other
+  // links freeze some of its flows) leaves the key where it was and is caught up when the link
+  // reaches the top; one that falls (rounding) lowers the key at once. A heap entry per change,
+  // as before, grew to millions of stale entries per computation at EP256.
+  struct HeapEntry {
+    double key;
+    LinkId link;
+    bool operator<(const HeapEntry& o) const { return key != o.key ? key < o.key : link < o.link; }
+  };
+  std::vector<HeapEntry> share_heap_;
+  std::vector<std::int32_t> heap_pos_;  ///< per link: its index in share_heap_, -1 when absent
+  std::vector<std::uint32_t> remap_;    ///< scratch of compact()
 };
 
 }  // namespace codesim::network::flow
