@@ -55,6 +55,18 @@ BENCHMARK_CAPTURE(BM_ExpertComputationAllProposals, train_ep64, std::string("tra
 BENCHMARK_CAPTURE(BM_ExpertComputationAllProposals, decode_ep144, std::string("decode-ep144"))
     ->Unit(benchmark::kMillisecond);
 
+/// One GPU's expert computation, baseline lowering at the best fit, no result cache: what a
+/// cluster-wide layer simulates for each GPU (train-ep64: 12 kernels, a few million TMA loads).
+void BM_ExpertComputationBaseline(benchmark::State& state, const std::string& scenario) {
+  const auto device = codesim::hw::load_device("h800");
+  const auto work = work_of(scenario);
+  codesim::kernels::LoweringFeatures f;
+  f.reserved_sms = work.comm_sms;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(codesim::sim::simulate_expert_computation(device, work.operators, f).total_us());
+}
+BENCHMARK_CAPTURE(BM_ExpertComputationBaseline, train_ep64, std::string("train-ep64"))->Unit(benchmark::kMillisecond);
+
 /// What `codesim compare --proposal all` does: every proposal with every member of the
 /// device's consistent set (the bands), on `workers` processes.
 void BM_BandedComparisonAllProposals(benchmark::State& state, const std::string& scenario) {

@@ -7,7 +7,8 @@
 namespace codesim::hw {
 
 BandwidthCalendar::BandwidthCalendar(double bytes_per_ns, double bin_ns)
-    : rate_(bytes_per_ns), bin_ns_(bin_ns), bin_bytes_(bytes_per_ns * bin_ns) {
+    : rate_(bytes_per_ns), bin_ns_(bin_ns), bin_bytes_(bytes_per_ns * bin_ns), per_rate_(1.0 / bytes_per_ns),
+      per_bin_ns_(1.0 / bin_ns) {
   if (!(bytes_per_ns > 0.0) || !(bin_ns > 0.0)) throw std::invalid_argument("BandwidthCalendar: rate and bin must be positive");
 }
 
@@ -37,30 +38,58 @@ std::size_t BandwidthCalendar::first_open(std::size_t bin) {
 void BandwidthCalendar::set_rate(double bytes_per_ns) {
   if (!(bytes_per_ns > 0.0)) throw std::invalid_argument("BandwidthCalendar: rate must be positive");
   rate_ = bytes_per_ns;
+  per_rate_ = 1.0 / rate_;
   bin_bytes_ = rate_ * bin_ns_;
   reset();
+}
+
+std::size_t BandwidthCalendar::bin_of(double ns) const {
+  // The division costs more than the rest of a reservation; a product gives the same bin
+  // where ns lies clearly inside it. The product's bin k is checked by the remainder
+  // ns - k * bin_ns_ (the product exact, the difference within half an ulp of ns): between
+  // kEdge and bin_ns_ - kEdge, the exact quotient is at least k and so far below k + 1 that
+  // it cannot round up to it (both errors are under 1e-4 ns for ns below 1e12 ns).
+  constexpr double kEdge = 1e-3;
+  constexpr double kLargest = 1e12;
+  if (ns < kLargest) {
+    const auto k = static_cast<std::size_t>(ns * per_bin_ns_);
+    const double r = ns - static_cast<double>(k) * bin_ns_;
+    if (r > kEdge && r < bin_ns_ - kEdge) return k;
+  }
+  return static_cast<std::size_t>(ns / bin_ns_);
 }
 
 double BandwidthCalendar::reserve(double start_ns, double bytes) {
   if (bytes <= 0.0) return start_ns;
   bytes_ += bytes;
-  const auto start_bin = static_cast<std::size_t>(std::max(0.0, start_ns) / bin_ns_);
+  const std::size_t start_bin = bin_of(std::max(0.0, start_ns));
   double remaining = bytes;
   double done = start_ns;
+  // The margins below which a reciprocal's answer is not trusted: many orders of magnitude
+  // above the few ulps by which a product can differ from the quotient.
+  constexpr double kMargin = 1e-9;
   for (std::size_t bin = first_open(start_bin); remaining > 0.0; bin = first_open(bin + 1)) {
     if (bin >= used_.size()) grow(std::max(bin + 1, used_.size() * 2));
     const bool first = bin == start_bin;
     const double bin_start = static_cast<double>(bin) * bin_ns_;
-    // In the first bin only the time after start_ns is available.
-    const double window = first ? bin_bytes_ * (1.0 - (start_ns - bin_start) / bin_ns_) : bin_bytes_;
     const double free_bytes = bin_bytes_ - used_[bin];
     if (free_bytes <= 0.0) {
       next_[bin] = bin + 1;
       continue;
     }
-    const double room = std::min(free_bytes, window);
-    if (room <= 0.0) continue;
-    const double take = std::min(room, remaining);
+    // In the first bin only the time after start_ns is available. Where the rest of the
+    // transfer fits in the bin's free bytes and clearly within that window, the window does
+    // not limit it and is not worked out.
+    double take = remaining;
+    const double offset = start_ns - bin_start;
+    const double approximate_window = bin_bytes_ * (1.0 - offset * per_bin_ns_);
+    if (!first || !(remaining <= free_bytes) ||
+        !(remaining < approximate_window - kMargin * (bin_bytes_ + std::abs(approximate_window)))) {
+      const double window = first ? bin_bytes_ * (1.0 - offset / bin_ns_) : bin_bytes_;
+      const double room = std::min(free_bytes, window);
+      if (room <= 0.0) continue;
+      take = std::min(room, remaining);
+    }
     if (take >= free_bytes) {
       used_[bin] = bin_bytes_;  // exactly full, so that it is skipped from now on
       next_[bin] = bin + 1;
@@ -69,8 +98,22 @@ double BandwidthCalendar::reserve(double start_ns, double bytes) {
     }
     remaining -= take;
     // The bin drains as a fluid in arrival order: this transfer ends when the bin has
-    // carried everything put in it so far, and no earlier than its own bytes allow.
-    done = std::max(bin_start + used_[bin] / rate_, (first ? start_ns : bin_start) + take / rate_);
+    // carried everything put in it so far, and no earlier than its own bytes allow. (Only the
+    // last bin's end is returned, so it is the only one worked out, and of the two bounds only
+    // the later one where the reciprocals tell clearly which it is.)
+    if (!(remaining > 0.0)) {
+      const double from = first ? start_ns : bin_start;
+      const double drained = bin_start + used_[bin] * per_rate_;
+      const double own = from + take * per_rate_;
+      const double margin = kMargin * (std::abs(drained) + std::abs(own));
+      if (drained > own + margin) {
+        done = bin_start + used_[bin] / rate_;
+      } else if (own > drained + margin) {
+        done = from + take / rate_;
+      } else {
+        done = std::max(bin_start + used_[bin] / rate_, from + take / rate_);
+      }
+    }
   }
   return done;
 }

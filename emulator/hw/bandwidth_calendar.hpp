@@ -23,9 +23,16 @@ class BandwidthCalendar {
   [[nodiscard]] double rate() const { return rate_; }
 
  private:
+  /// static_cast<std::size_t>(ns / bin_ns_) for ns >= 0.
+  [[nodiscard]] std::size_t bin_of(double ns) const;
+
   double rate_;
   double bin_ns_;
   double bin_bytes_;
+  // Reciprocals, only to tell which way a comparison goes where the margin is far wider than
+  // their rounding; every returned time comes from the divisions themselves.
+  double per_rate_;
+  double per_bin_ns_;
   double bytes_ = 0.0;
   /// The first bin at or after `bin` that is not full (full bins are skipped in near-constant
   /// time: a saturated port has long runs of them).

@@ -1,6 +1,7 @@
 #include "emulator/hw/gpu.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -22,7 +23,7 @@ Gpu& Gpu::instance(const DeviceConfig& device) {
     // SystemC prints a banner on stdout when its kernel starts; it would corrupt --json output.
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
     auto* model = new Gpu("gpu", device);  // lives as long as the SystemC kernel (the process)
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; every SM thread now waits for a kernel
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate (binds and checks the sockets)
     return model;
   }();
   gpu->configure(device);
@@ -46,6 +47,77 @@ void Gpu::configure(const DeviceConfig& device) {
   device_ = device;
   hbm_.configure(device_);
   l2_.configure(device_);
+}
+
+SystemcTime::SystemcTime() {
+  // The library's sc_time(v, unit) takes v * (unit / resolution) + 0.5 to an integer, and
+  // to_seconds() multiplies the value by the resolution in fs and by 1e-15. The factors are
+  // read back from the library, and the inline forms used only if they agree with it on
+  // every probe: values across the range a kernel uses, and halfway cases.
+  units_per_ns_ = static_cast<double>(sc_core::sc_time(1.0, sc_core::SC_NS).value());
+  const double resolution_ps = sc_core::sc_time::from_value(1).to_seconds() * 1e12;
+  for (const double candidate : {1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6}) {
+    if (std::abs(resolution_ps * 1e3 - candidate) <= 1e-6 * candidate) resolution_fs_ = candidate;
+  }
+  if (!(units_per_ns_ > 0.0) || !(resolution_fs_ > 0.0)) return;
+  inline_ = true;
+  bool agree = true;
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;  // splitmix64: reproducible probes
+  const auto next = [&state] {
+    state += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  for (int i = 0; i < 4096 && agree; ++i) {
+    const std::uint64_t r = next();
+    const double ns = static_cast<double>(r >> 11) * 0x1p-53 * std::ldexp(1.0, static_cast<int>(r % 40) - 10);
+    const double half = (std::floor(ns) + 0.5) / units_per_ns_;
+    for (const double v : {ns, half, 250.0 + ns}) {
+      agree = agree && from_ns(v) == sc_core::sc_time(v, sc_core::SC_NS).value();
+    }
+    const auto value = static_cast<sc_core::sc_time::value_type>(r >> (r % 40 + 4));
+    agree = agree && to_ns(value) == sc_core::sc_time::from_value(value).to_seconds() * 1e9;
+  }
+  inline_ = agree;
+}
+
+void Gpu::run_sms() {
+  // The SMs' programs run here as SystemC's kernel ran them as SC_THREADs (each waiting on
+  // its own kernel_start event, then on timed waits), without its per-wait event objects and
+  // coroutine switches, which took over half of the simulation time. The order is SystemC's,
+  // so that the SMs reserve the shared L2 and HBM bandwidth in the same sequence and every
+  // result is the same to the bit:
+  // - all SMs start in the launch's delta cycle, in descending index order (SystemC triggers
+  //   a delta cycle's notifications last first, and they were notified in SM order);
+  // - each runs until it is a quantum ahead, then waits until now + sc_time(its lead, SC_NS);
+  // - once every SM waiting to run has run, time moves to the earliest wake-up, and every SM
+  //   waking then resumes in the order the timed-event queue releases them (WakeQueue, which
+  //   sees the same insertions and removals as SystemC's and breaks ties the same way).
+  const std::size_t n = sms_.size();
+  programs_.resize(n);
+  wakes_.clear();
+  runnable_.clear();
+  for (std::size_t i = 0; i < n; ++i) programs_[i] = sms_[i]->start_kernel();
+  for (std::size_t i = n; i-- > 0;)
+    if (!programs_[i].empty()) runnable_.push_back(i);
+  sc_core::sc_time::value_type now = 0;  // since the kernel started, in SystemC time units
+  for (;;) {
+    const double now_ns = time_.to_ns(now);
+    for (const std::size_t i : runnable_) {
+      sms_[i]->set_now(now_ns);
+      if (!programs_[i].resume()) continue;
+      wakes_.insert(SmWake{now + time_.from_ns(programs_[i].wait_ns()), i});
+    }
+    runnable_.clear();
+    if (wakes_.empty()) break;
+    now = wakes_.top_at();
+    do {
+      runnable_.push_back(wakes_.extract_top().sm);
+    } while (!wakes_.empty() && wakes_.top_at() == now);
+  }
+  for (auto& p : programs_) p = SmProgram{};
 }
 
 KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int trace_process,
@@ -75,12 +147,10 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
     std::fill(launch_.activity.begin(), launch_.activity.end(), SmActivity{});
     launch_.plan = &plan;
     launch_.device = &device_;
-    launch_.start = sc_core::sc_time_stamp();
     launch_.trace = trace;
     launch_.trace_process = trace_process;
     launch_.trace_offset_us = trace_offset_us + cal.kernel_fixed_us;
-    for (auto& sm : sms_) sm->kernel_start.notify(sc_core::SC_ZERO_TIME);  // in SM order
-    sc_core::sc_start();  // returns when every SM waits for the next kernel
+    run_sms();
     launch_.plan = nullptr;
     double span_ns = 0.0;
     for (int i = 0; i < plan.ctas; ++i) {
@@ -111,6 +181,6 @@ KernelRun Gpu::run(const kernels::KernelPlan& plan, sim::ChromeTrace* trace, int
 }  // namespace codesim::hw
 
 // libsystemc references sc_main from its own main(). codesim's programs have their own main
-// and drive the kernel through sc_start(), so this entry point exists only to satisfy the
-// link and is never called.
+// and elaborate through sc_start(), so this entry point exists only to satisfy the link and
+// is never called.
 int sc_main(int /*argc*/, char* /*argv*/[]) { return 0; }

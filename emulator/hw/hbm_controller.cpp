@@ -28,7 +28,7 @@ void HbmController::reset() {
   write_bytes_ = 0.0;
 }
 
-void HbmController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+void HbmController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& /*delay*/) {
   auto* request = payload.get_extension<ChunkRequest>();
   const double bytes = static_cast<double>(payload.get_data_length());
   const double end = port_.reserve(request->issue_ns, payload.is_write() ? bytes * write_cost_ : bytes);
@@ -39,7 +39,6 @@ void HbmController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_t
     read_bytes_ += bytes;
     request->done_ns = end + latency_ns_;
   }
-  delay = sc_core::sc_time(request->done_ns - request->issue_ns, sc_core::SC_NS) + delay;
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -24,7 +24,6 @@ struct SmActivity {
 struct KernelLaunch {
   const kernels::KernelPlan* plan = nullptr;
   const DeviceConfig* device = nullptr;
-  sc_core::sc_time start;            ///< SystemC time the kernel started
   std::vector<SmActivity> activity;  ///< one per SM
   sim::ChromeTrace* trace = nullptr; ///< tile events when set
   int trace_process = 0;

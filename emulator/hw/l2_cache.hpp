@@ -6,8 +6,6 @@
 // HBM write rate. The SM side is one bandwidth-shared port (the crossbar,
 // the calibrated l2_bandwidth_gbps); misses and write-backs go to HBM through `hbm_side`.
 #include <cstdint>
-#include <list>
-#include <unordered_map>
 #include <vector>
 
 #include <systemc>
@@ -46,18 +44,44 @@ class L2Cache : public sc_core::sc_module {
   void insert(std::uint64_t key, double ready_ns, double bytes);  // newest, evicting the oldest
   double fetch_from_hbm(double issue_ns, double bytes, bool write);
 
+  /// The lines as a flat table: a node per line in `lines_`, linked from the most to the
+  /// least recently used, and an open-addressing index from chunk key to node. (A node-based
+  /// map and list cost an allocation per miss and a cache miss per step; the L2 is looked up
+  /// for every chunk load.)
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   struct Line {
+    std::uint64_t key;
     double ready_ns;
     double bytes;
-    std::list<std::uint64_t>::iterator lru;
+    std::uint32_t newer;  ///< towards the most recent; kNone at the front
+    std::uint32_t older;  ///< towards the least recent; kNone at the back
   };
+  [[nodiscard]] std::uint32_t find(std::uint64_t key) const;  // node, or kNone
+  [[nodiscard]] std::size_t home(std::uint64_t key) const {  // first slot to probe
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> index_shift_);
+  }
+  void index_insert(std::uint64_t key, std::uint32_t node);
+  void index_erase(std::uint64_t key);
+  void grow_index();
+  void unlink(std::uint32_t node);
+  void link_front(std::uint32_t node);
+
   BandwidthCalendar port_;
   double capacity_ = 0.0;
   double write_back_rate_ = 1.0;  ///< HBM write bandwidth the dirty data drains at (B/ns)
   double latency_ns_ = 0.0;
   double resident_ = 0.0;
-  std::unordered_map<std::uint64_t, Line> lines_;
-  std::list<std::uint64_t> lru_;  // front: most recent
+  std::vector<Line> lines_;           // nodes; freed ones are reused through free_
+  std::vector<std::uint32_t> free_;
+  struct Slot {
+    std::uint64_t key;
+    std::uint32_t node;  ///< kNone: empty
+  };
+  std::vector<Slot> index_;           // linear probing, a power of two long, at most half full
+  std::size_t index_shift_ = 64;      // 64 - log2(index_.size())
+  std::size_t line_count_ = 0;
+  std::uint32_t front_ = kNone;       // most recently used
+  std::uint32_t back_ = kNone;        // least recently used
   double hit_bytes_ = 0.0;
   double miss_bytes_ = 0.0;
   tlm::tlm_generic_payload hbm_payload_;

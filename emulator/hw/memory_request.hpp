@@ -1,8 +1,9 @@
 #pragma once
 // What a TMA load or store carries through the TLM-2.0 sockets besides the generic payload:
 // which chunk (so the L2 can recognise data another CTA brought in) and how many of its bytes
-// cross each level. Times are ns since the kernel started; the payload's delay argument
-// carries the same offset in SystemC time, as TLM-2.0 loosely-timed initiators do.
+// cross each level. Times are ns since the kernel started and travel here, not in the
+// payload's delay argument: the SM keeps its own time (temporal decoupling, see sm.hpp) and
+// the targets leave the delay as it is, which spares an sc_time conversion per transfer.
 #include <cstdint>
 
 #include <tlm>

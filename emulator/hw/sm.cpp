@@ -15,22 +15,13 @@ Sm::Sm(sc_core::sc_module_name name, int index, KernelLaunch& launch)
     : sc_module(name), tma_socket("tma_socket"), index_(index), launch_(launch) {
   payload_.set_extension(&request_);
   payload_.set_data_ptr(nullptr);
-  SC_HAS_PROCESS(Sm);
-  SC_THREAD(run);
 }
 
-void Sm::run() {
-  for (;;) {
-    wait(kernel_start);
-    const auto* plan = launch_.plan;
-    if (plan == nullptr || plan->roofline || index_ >= plan->ctas) continue;
-    execute(*plan, *launch_.device, launch_.activity[static_cast<std::size_t>(index_)]);
-  }
-}
-
-void Sm::catch_up(double local_ns) {
-  const double now = (sc_core::sc_time_stamp() - launch_.start).to_seconds() * 1e9;
-  if (local_ns > now + kQuantumNs) wait(sc_core::sc_time(local_ns - now, sc_core::SC_NS));
+SmProgram Sm::start_kernel() {
+  const auto* plan = launch_.plan;
+  if (plan == nullptr || plan->roofline || index_ >= plan->ctas) return {};
+  now_ns_ = 0.0;
+  return execute(*plan, *launch_.device, launch_.activity[static_cast<std::size_t>(index_)]);
 }
 
 double Sm::transfer(const kernels::LoadStream& stream, std::uint32_t column_block, double issue_ns, bool write,
@@ -49,7 +40,7 @@ double Sm::transfer(const kernels::LoadStream& stream, std::uint32_t column_bloc
   return request_.done_ns;
 }
 
-void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, SmActivity& activity) {
+SmProgram Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, SmActivity& activity) {
   const auto& cal = device.calibration.values;
   const double clock_ghz = cal.sm_clock_mhz * 1e-3;  // cycles per ns
   const double mma_per_clk = plan.mma == kernels::MmaType::kBf16 ? device.tensor_bf16_flops_per_clk
@@ -79,7 +70,7 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
                                                   : mma_ns + cuda_ns;
     for (std::uint32_t j = 0; j < tile.iterations; ++j) {
       const double issue = std::max(producer, buffer_free[slot]);
-      catch_up(issue);
+      if (issue > now_ns_ + kQuantumNs) co_yield issue - now_ns_;
       double arrived = issue;
       for (int s = 0; s < tile.streams; ++s) {
         const auto& stream = tile.in[s];
@@ -100,7 +91,7 @@ void Sm::execute(const kernels::KernelPlan& plan, const DeviceConfig& device, Sm
     consumer += epilogue_ns + tile.epilogue_smem_bytes * tile.epilogue_smem_conflict / smem_bytes_per_ns;
     activity.cuda_busy_ns += epilogue_ns;
     if (tile.store_bytes > 0) {
-      catch_up(consumer);
+      if (consumer > now_ns_ + kQuantumNs) co_yield consumer - now_ns_;
       last_store = std::max(last_store, transfer(kernels::LoadStream{}, 0, consumer, true,
                                                  static_cast<double>(tile.store_bytes), &store_left_smem));
       activity.stored_bytes += static_cast<double>(tile.store_bytes);
