@@ -1,35 +1,146 @@
 #include "emulator/io/json_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace codesim::io {
 
-nlohmann::json read_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw DataFileError(file.string() + ": cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
+std::string bounded_quote(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so that the prefix stays valid text.
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+  return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " characters)";
+}
+
+namespace {
+
+// Follows the parser through the document: one frame per open array or object, holding the
+// key or index of the element being read and, for an object, the keys seen so far. It gives
+// errors their field path, refuses repeated keys and stops nesting at kMaxJsonDepth before
+// anything recursive (a message's dump, the destructor's walk) sees the value.
+class JsonPathTracker {
+ public:
+  explicit JsonPathTracker(std::string source) : source_(std::move(source)) {}
+
+  bool on_event(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        if (frames_.size() >= static_cast<std::size_t>(kMaxJsonDepth))
+          throw DataFileError(source_ + ": field " + path() + ": arrays and objects nested deeper than " +
+                              std::to_string(kMaxJsonDepth) + " levels (the limit for data files)");
+        frames_.push_back(Frame{event == Event::array_start, 0, {}, {}});
+        break;
+      case Event::key: {
+        auto& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second)
+          throw DataFileError(source_ + ": field " + path() +
+                              ": the key appears twice in one object (a field may be given once)");
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case Event::value:
+        element_done();
+        break;
+    }
+    return true;  // keep every value
+  }
+
+  /// The JSON path of the element being read ("/" at the top), bounded for messages.
+  [[nodiscard]] std::string path() const {
+    std::string p;
+    for (const auto& f : frames_) {
+      p += '/';
+      p += f.array ? std::to_string(f.index) : f.key;
+      if (p.size() > 2 * kMaxQuotedChars) break;
+    }
+    return p.empty() ? "/" : bounded_quote(p, 2 * kMaxQuotedChars);
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string, std::less<>> keys;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string source_;
+  std::vector<Frame> frames_;
+};
+
+// The text between the first `open` after `from` and the closing quote before `close_at` (or
+// the last quote): the token nlohmann's messages quote, which may be arbitrarily long.
+std::string bound_quoted_token(const std::string& message, std::string_view open, std::string_view close) {
+  const auto start = message.find(open);
+  if (start == std::string::npos) return bounded_quote(message, 4 * kMaxQuotedChars);
+  const auto from = start + open.size();
+  auto end = message.find(close, from);
+  if (end == std::string::npos) end = message.rfind('\'');
+  if (end == std::string::npos || end < from) return bounded_quote(message, 4 * kMaxQuotedChars);
+  return message.substr(0, from) + bounded_quote(std::string_view(message).substr(from, end - from)) +
+         message.substr(end);
+}
+
+}  // namespace
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& source) {
+  JsonPathTracker tracker(source);
   try {
-    return nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(
+        text, [&tracker](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          return tracker.on_event(event, parsed);
+        });
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the offset of the error; report it as line:column for the reader.
-    const std::string s = text.str();
-    const auto upto = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, s.size());
+    const auto upto = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
     long line = 1;
     long column = 1;
     for (std::size_t i = 0; i < upto; ++i) {
-      if (s[i] == '\n') {
+      if (text[i] == '\n') {
         ++line;
         column = 1;
       } else {
         ++column;
       }
     }
-    throw DataFileError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                        ": malformed JSON: " + e.what());
+    throw DataFileError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                        ": malformed JSON at field " + tracker.path() + ": " +
+                        bound_quoted_token(e.what(), "last read: '", "'; expected"));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // The parser's only range error: a number beyond a double ("1e999"); nlohmann quotes it.
+    const std::string what = e.what();
+    const auto open = what.find("parsing '");
+    const auto close = what.rfind('\'');
+    const std::string value = open != std::string::npos && close > open + 9
+                                  ? what.substr(open + 9, close - open - 9)
+                                  : std::string("(unreadable number)");
+    throw DataFileError(source + ": field " + tracker.path() + " = " + bounded_quote(value) +
+                        ": the number is beyond the range of a double");
+  } catch (const nlohmann::json::exception& e) {
+    throw DataFileError(source + ": field " + tracker.path() + ": malformed JSON: " +
+                        bounded_quote(e.what(), 4 * kMaxQuotedChars));
   }
+}
+
+nlohmann::json read_json_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw DataFileError(file.string() + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_json_text(text.str(), file.string());
 }
 
 JsonObjectReader::JsonObjectReader(const nlohmann::json& value, std::string file, std::string path)
@@ -40,18 +151,26 @@ JsonObjectReader::JsonObjectReader(const nlohmann::json& value, std::string file
 
 std::string JsonObjectReader::field_path(std::string_view key) const { return path_ + "/" + std::string(key); }
 
+namespace {
+std::string full_value_text(const nlohmann::json& object, std::string_view key) {
+  const auto it = object.find(key);
+  return it == object.end() ? "(missing)" : it->dump();
+}
+}  // namespace
+
 std::string JsonObjectReader::value_text(std::string_view key) const {
-  const auto it = value_->find(key);
-  return it == value_->end() ? "(missing)" : it->dump();
+  return bounded_quote(full_value_text(*value_, key));
 }
 
 void JsonObjectReader::fail(std::string_view key, std::string_view why) const {
-  fail_at(file_, field_path(key), value_text(key), why);
+  fail_at(file_, field_path(key), full_value_text(*value_, key), why);
 }
 
 void JsonObjectReader::fail_at(const std::string& file, const std::string& field_path, std::string_view value,
                                std::string_view why) {
-  throw DataFileError(file + ": field " + field_path + " = " + std::string(value) + ": " + std::string(why));
+  // Both the path (an unknown key may be any length) and the value are repeated only in part.
+  throw DataFileError(file + ": field " + bounded_quote(field_path, 2 * kMaxQuotedChars) + " = " +
+                      bounded_quote(value) + ": " + std::string(why));
 }
 
 bool JsonObjectReader::has(std::string_view key) const { return value_->contains(key); }

@@ -23,7 +23,27 @@ class DataFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Parses a JSON file; throws DataFileError naming the file (and line/column for syntax errors).
+/// The deepest nesting of arrays and objects a data file may have. No data file needs more than
+/// a handful of levels; the limit keeps a hostile file from exhausting the stack of anything
+/// that walks the parsed value recursively (printing it in a message, comparing it).
+inline constexpr int kMaxJsonDepth = 64;
+
+/// The most characters of a bad value (or of a field path) an error message repeats: a
+/// 10 MB field must give a short message, not a 10 MB one.
+inline constexpr std::size_t kMaxQuotedChars = 80;
+
+/// `text` itself when it has at most `max` characters, else its first `max` (not cutting a
+/// UTF-8 sequence) followed by "... (N characters)".
+[[nodiscard]] std::string bounded_quote(std::string_view text, std::size_t max = kMaxQuotedChars);
+
+/// Parses JSON text read from `source` (a file name, for messages). Refuses, with DataFileError
+/// naming the source, the field path and (a bounded prefix of) the value: malformed JSON (with
+/// line:column), a key repeated in one object (the reader would otherwise keep the last one
+/// silently), nesting deeper than kMaxJsonDepth, and a number beyond the range of a double.
+[[nodiscard]] nlohmann::json parse_json_text(const std::string& text, const std::string& source);
+
+/// Reads and parses a JSON file with parse_json_text(); a file that cannot be opened is a
+/// DataFileError naming it.
 [[nodiscard]] nlohmann::json read_json_file(const std::filesystem::path& file);
 
 /// Reads one JSON object. Fields are consumed one by one; finish() rejects any left over.
@@ -53,7 +73,7 @@ class JsonObjectReader {
   /// Throws DataFileError for the first field that was never read.
   void finish() const;
 
-  /// Throws DataFileError: "<file>: field <path/key> = <value>: <why>".
+  /// Throws DataFileError: "<file>: field <path/key> = <value>: <why>" (path and value bounded).
   [[noreturn]] void fail(std::string_view key, std::string_view why) const;
   /// The same, for a value that is only found wrong in combination with others.
   [[noreturn]] static void fail_at(const std::string& file, const std::string& field_path, std::string_view value,
@@ -61,7 +81,7 @@ class JsonObjectReader {
 
   [[nodiscard]] std::string field_path(std::string_view key) const;
   [[nodiscard]] const std::string& file() const { return file_; }
-  /// The field's value as written in the file (for messages).
+  /// The field's value as written in the file (for messages; at most kMaxQuotedChars of it).
   [[nodiscard]] std::string value_text(std::string_view key) const;
 
  private:

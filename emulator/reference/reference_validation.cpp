@@ -27,10 +27,23 @@ std::string schema_of(const json& doc) {
   throw io::DataFileError(file.string() + ": " + field + ": " + what);
 }
 
+/// A value as written, quoted, at most io::kMaxQuotedChars of it (a field may be megabytes).
+std::string quoted(const json& v) { return "'" + io::bounded_quote(v.dump()) + "'"; }
+
+/// The string `key` of `object`, `fallback` when it is absent. Any other type is the data-file
+/// error naming the field (nlohmann's value() would throw its own type_error, exit status 1).
+std::string text_field(const json& object, const std::string& key, const std::string& fallback,
+                       const std::filesystem::path& file, const std::string& field) {
+  const auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (!it->is_string()) fail(file, field, quoted(*it) + " is not a string");
+  return it->get<std::string>();
+}
+
 std::int64_t positive(const json& shape, const char* key, const std::filesystem::path& file, const std::string& where) {
   const auto it = shape.find(key);
   if (it == shape.end() || !it->is_number_integer() || it->get<std::int64_t>() < 1)
-    fail(file, where + ".shape." + key, it == shape.end() ? "missing" : "'" + it->dump() + "' is not a positive integer");
+    fail(file, where + ".shape." + key, it == shape.end() ? "missing" : quoted(*it) + " is not a positive integer");
   return it->get<std::int64_t>();
 }
 
@@ -40,7 +53,7 @@ std::vector<std::int64_t> rows_list(const json& shape, const std::filesystem::pa
   std::vector<std::int64_t> ms;
   for (const auto& v : *it) {
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      fail(file, where + ".shape.ms", "'" + v.dump() + "' is not a non-negative integer");
+      fail(file, where + ".shape.ms", quoted(v) + " is not a non-negative integer");
     ms.push_back(v.get<std::int64_t>());
   }
   return ms;
@@ -90,8 +103,10 @@ std::string join(const std::vector<std::int64_t>& v) {
 /// words; an empty list means the model does not predict this operator.
 std::vector<wl::Operator> operators_of(const json& r, const std::filesystem::path& file, const std::string& where,
                                        std::string& shape_text, std::string& skip_reason) {
-  const std::string op = r.value("operator", "");
-  const json shape = r.value("shape", json::object());
+  const std::string op = text_field(r, "operator", "", file, where + ".operator");
+  const auto shape_it = r.find("shape");
+  if (shape_it != r.end() && !shape_it->is_object()) fail(file, where + ".shape", quoted(*shape_it) + " is not an object");
+  const json& shape = shape_it != r.end() ? *shape_it : json::object();
   if (op == "fp8_gemm") {
     const auto m = positive(shape, "m", file, where), n = positive(shape, "n", file, where),
                k = positive(shape, "k", file, where);
@@ -101,9 +116,9 @@ std::vector<wl::Operator> operators_of(const json& r, const std::filesystem::pat
   if (op == "fp8_gemm_grouped") {
     const auto ms = rows_list(shape, file, where);
     const auto n = positive(shape, "n", file, where), k = positive(shape, "k", file, where);
-    const std::string layout = shape.value("layout", "");
+    const std::string layout = text_field(shape, "layout", "", file, where + ".shape.layout");
     if (layout != "contiguous" && layout != "masked")
-      fail(file, where + ".shape.layout", "'" + layout + "' is not contiguous or masked");
+      fail(file, where + ".shape.layout", "'" + io::bounded_quote(layout) + "' is not contiguous or masked");
     shape_text = layout + " " + join(ms) + " x" + std::to_string(n) + "x" + std::to_string(k);
     return {gemm(op, ms, n, k, layout)};
   }
@@ -118,7 +133,7 @@ std::vector<wl::Operator> operators_of(const json& r, const std::filesystem::pat
     const auto ms = rows_list(shape, file, where);
     const auto h = positive(shape, "hidden", file, where), i = positive(shape, "intermediate", file, where);
     const auto tokens = std::accumulate(ms.begin(), ms.end(), std::int64_t{0});
-    shape_text = shape.value("name", std::string("moe")) + " (" + join(ms) + ")";
+    shape_text = text_field(shape, "name", "moe", file, where + ".shape.name") + " (" + join(ms) + ")";
     // As the benchmark runs it: the received tokens quantised, then the grouped GEMMs back to back.
     return {elementwise(wl::OperatorKind::kQuantize, "quantize", tokens, h), gemm("gate_up", ms, 2 * i, h, "contiguous"),
             elementwise(wl::OperatorKind::kSwigluQuantize, "swiglu_quantize", tokens, i),
@@ -129,15 +144,9 @@ std::vector<wl::Operator> operators_of(const json& r, const std::filesystem::pat
   return {};
 }
 
-json read_json(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw io::DataFileError(file.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw io::DataFileError(file.string() + ": not valid JSON: " + e.what());
-  }
-}
+/// The project's strict parse: malformed text, repeated keys, deep nesting and numbers beyond
+/// a double are data-file errors naming the file and field.
+json read_json(const std::filesystem::path& file) { return io::read_json_file(file); }
 
 std::vector<std::filesystem::path> result_files(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) throw io::DataFileError(dir.string() + ": not a folder");
@@ -192,18 +201,28 @@ ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, c
       fail(file, std::string(result_schema::kSchemaField), "'" + schema + "' is not " + std::string(result_schema::kName));
     const std::string results_field(result_schema::kResultsField);
     if (!doc.contains(results_field) || !doc[results_field].is_array()) fail(file, results_field, "missing or not an array");
-    if (v.measured_device.empty()) v.measured_device = doc.value(std::string(result_schema::kDeviceField), "");
-    if (doc.contains("device_info") && doc["device_info"].value("sm_count", device.sms) != device.sms)
-      v.warnings.push_back(rel + ": measured on " + std::to_string(doc["device_info"].value("sm_count", 0)) +
-                           " SMs, the device file " + device.name + " has " + std::to_string(device.sms));
+    const std::string measured_on =
+        text_field(doc, std::string(result_schema::kDeviceField), "", file, std::string(result_schema::kDeviceField));
+    if (v.measured_device.empty()) v.measured_device = measured_on;
+    if (const auto info = doc.find("device_info"); info != doc.end()) {
+      if (!info->is_object()) fail(file, "device_info", quoted(*info) + " is not an object");
+      const auto sms = info->find("sm_count");
+      if (sms != info->end() && !sms->is_number_integer())
+        fail(file, "device_info.sm_count", quoted(*sms) + " is not a whole number");
+      if (sms != info->end() && sms->get<std::int64_t>() != device.sms)
+        v.warnings.push_back(rel + ": measured on " + std::to_string(sms->get<std::int64_t>()) +
+                             " SMs, the device file " + device.name + " has " + std::to_string(device.sms));
+    }
     const auto& results = doc[results_field];
     for (std::size_t i = 0; i < results.size(); ++i) {
       const json& r = results[i];
       const std::string where = "results[" + std::to_string(i) + "]";
-      const std::string op = r.value("operator", "");
+      if (!r.is_object()) fail(file, where, quoted(r) + " is not an object");
+      const std::string op = text_field(r, "operator", "", file, where + ".operator");
       if (op.empty()) fail(file, where + ".operator", "missing");
-      if (r.value("status", std::string("ok")) != "ok") {
-        v.skipped.push_back({rel, op, "status " + r.value("status", std::string())});
+      const std::string status = text_field(r, "status", "ok", file, where + ".status");
+      if (status != "ok") {
+        v.skipped.push_back({rel, op, "status " + io::bounded_quote(status)});
         continue;
       }
       std::string shape_text, skip_reason;
@@ -214,7 +233,7 @@ ReferenceValidation validate_against_reference(const hw::DeviceConfig& device, c
       }
       const auto t = r.find("time_us");
       if (t == r.end() || !t->is_number() || !(t->get<double>() > 0))
-        fail(file, where + ".time_us", t == r.end() ? "missing" : "'" + t->dump() + "' is not a positive number");
+        fail(file, where + ".time_us", t == r.end() ? "missing" : quoted(*t) + " is not a positive number");
       const auto run = sim::simulate_expert_computation(device, ops, kernels::LoweringFeatures{}, nullptr, 0, &cache);
       v.rows.push_back({rel, op, shape_text, t->get<double>(), run.total_us()});
     }

@@ -38,6 +38,25 @@ expect_error unknown-field '' "typo.json: field /tokens/micro_batch = 2: unknown
 sed 's/"redundant": 32/"redundant": 30/' "$data/prefill-ep32.json" >"$tmp/indivisible.json"
 expect_error indivisible '' "indivisible.json: field /experts/redundant = 30:.*do not divide over 32 GPUs" \
   "$codesim" workload show "$tmp/indivisible.json"
+# The JSON reader's limits: a key given twice, nesting past 64 levels (100,000 once overflowed
+# the stack; refused within seconds), a number beyond a double, a huge value quoted in part.
+sed 's/"micro_batches": 1/"micro_batches": 1, "micro_batches": 2/' "$data/train-ep64.json" >"$tmp/twice.json"
+expect_error duplicate-key '' "twice.json: field /tokens/micro_batches: the key appears twice" \
+  "$codesim" workload show "$tmp/twice.json"
+python3 -c "print('{\"name\": '+'['*100000+']'*100000+'}')" >"$tmp/deep.json"
+expect_error deep-nesting '' "deep.json: field /name/0/0.*nested deeper than 64 levels" \
+  timeout 10 "$codesim" workload show "$tmp/deep.json"
+sed 's/"micro_batches": 1/"micro_batches": 1e999/' "$data/train-ep64.json" >"$tmp/overflow.json"
+expect_error number-overflow '' "overflow.json: field /tokens/micro_batches = 1e999: the number is beyond the range of a double" \
+  "$codesim" workload show "$tmp/overflow.json"
+python3 - "$data/train-ep64.json" "$tmp/huge.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); d['name'] = 2 * 10 ** 6 * [0]
+json.dump(d, open(sys.argv[2], 'w'))
+EOF
+expect_error huge-value '' "huge.json: field /name = \[0,0,0.*characters): must be a string" \
+  "$codesim" workload show "$tmp/huge.json"
+[ "$(wc -c <"$tmp/err")" -lt 1000 ] && ok || fail "huge-value: a $(wc -c <"$tmp/err")-byte message"
 printf '{ "name": ' >"$tmp/broken.json"
 expect_error malformed '' "broken.json:1:" "$codesim" workload show "$tmp/broken.json"
 expect_error no-output-on-error '' "unknown field" "$codesim" workload show "$tmp/typo.json" --out "$tmp/never.json"

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "emulator/io/json_fields.hpp"
@@ -98,6 +100,82 @@ TEST_F(ResultDir, MalformedFilesNameTheFileAndField) {
   EXPECT_THROW((void)validate_against_reference(device, dir_.path()), io::DataFileError);
   std::filesystem::remove(dir_.file("bad.json"));
   EXPECT_THROW((void)measured_device_name(dir_.path()), io::DataFileError);
+}
+
+// A result file is data: a string, null or object where another type belongs, a number beyond
+// a double and a key given twice are errors naming the file and the field (nlohmann's own
+// type_error once escaped with exit status 1 and no file named).
+TEST_F(ResultDir, WrongTypesNameTheFileFieldAndValue) {
+  const auto device = hw::load_device("h100-sxm");
+  const auto error_of = [&](const nlohmann::json& doc) -> std::string {
+    write("bad.json", doc);
+    try {
+      (void)validate_against_reference(device, dir_.path());
+    } catch (const io::DataFileError& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      return std::string("not a DataFileError: ") + e.what();
+    }
+    return "";
+  };
+  const nlohmann::json gemm = {{"operator", "fp8_gemm"}, {"shape", {{"m", 64}, {"n", 128}, {"k", 128}}}, {"time_us", 5.0}};
+  const auto with = [&](const std::string& key, const nlohmann::json& value) {
+    auto doc = header("NVIDIA H100 80GB HBM3");
+    auto r = gemm;
+    r[key] = value;
+    doc["results"].push_back(r);
+    return doc;
+  };
+  struct Case {
+    nlohmann::json doc;
+    std::string want;
+  };
+  auto no_device = header("x");
+  no_device["device"] = 132;
+  auto bad_info = header("NVIDIA H100 80GB HBM3");
+  bad_info["device_info"]["sm_count"] = "132";
+  auto not_object = header("NVIDIA H100 80GB HBM3");
+  not_object["results"].push_back(7);
+  const Case cases[] = {
+      {with("operator", 5), "bad.json: results[0].operator: '5' is not a string"},
+      {with("operator", nullptr), "bad.json: results[0].operator: 'null' is not a string"},
+      {with("status", false), "bad.json: results[0].status: 'false' is not a string"},
+      {with("shape", "64x128x128"), "bad.json: results[0].shape: '\"64x128x128\"' is not an object"},
+      {with("time_us", "5"), "bad.json: results[0].time_us: '\"5\"' is not a positive number"},
+      {with("time_us", nullptr), "bad.json: results[0].time_us: 'null' is not a positive number"},
+      {no_device, "bad.json: device: '132' is not a string"},
+      {bad_info, "bad.json: device_info.sm_count: '\"132\"' is not a whole number"},
+      {not_object, "bad.json: results[0]: '7' is not an object"},
+  };
+  for (const auto& c : cases) {
+    const auto m = error_of(c.doc);
+    EXPECT_NE(m.find(c.want), std::string::npos) << "'" << m << "' lacks '" << c.want << "'";
+  }
+  auto grouped = with("operator", "fp8_gemm_grouped");
+  grouped["results"][0]["shape"] = {{"layout", 3}, {"n", 128}, {"k", 128}, {"ms", {64}}};
+  EXPECT_NE(error_of(grouped).find("results[0].shape.layout: '3' is not a string"), std::string::npos)
+      << error_of(grouped);
+  // A huge value is quoted in part only.
+  const auto huge = error_of(with("operator", std::vector<int>(1'000'000, 1)));
+  EXPECT_NE(huge.find("characters)' is not a string"), std::string::npos) << huge.substr(0, 300);
+  EXPECT_LT(huge.size(), 300U);
+  // Text-level errors come from the project's JSON reader.
+  std::ofstream(dir_.file("bad.json")) << R"({"schema": "codesim.result/1", "results": [{"time_us": 1e999}]})";
+  std::string m;
+  try {
+    (void)validate_against_reference(device, dir_.path());
+  } catch (const io::DataFileError& e) {
+    m = e.what();
+  }
+  EXPECT_NE(m.find("bad.json: field /results/0/time_us = 1e999"), std::string::npos) << m;
+  std::ofstream(dir_.file("bad.json")) << R"({"schema": "codesim.result/1", "schema": "codesim.result/1", "results": []})";
+  m.clear();
+  try {
+    (void)validate_against_reference(device, dir_.path());
+  } catch (const io::DataFileError& e) {
+    m = e.what();
+  }
+  EXPECT_NE(m.find("bad.json: field /schema: the key appears twice"), std::string::npos) << m;
 }
 
 // The committed shape lists are what `codesim reference shapes` writes today.
