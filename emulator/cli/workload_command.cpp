@@ -9,6 +9,7 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/cli/finite_range.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "workloads/config/workload_error.hpp"
 #include "workloads/config/workload_catalog.hpp"
@@ -197,7 +198,7 @@ void add_workload_commands(CLI::App& app) {
   show->add_option("name", o->name, "scenario name (see workload list) or path to a scenario file")->required();
   show->add_option("--seed", o->seed, "routing seed (same seed, same draw)");
   show->add_option("--skew", o->skew, "expert popularity skew (Zipf exponent; implies --scores zipf)")
-      ->check(CLI::Range(0.0, 16.0));
+      ->check(finite_range(0.0, wl::kMaxSkew));
   show->add_option("--scores", o->scores, "score generator (see workload list)");
   show->add_option("--gpu", o->gpu, "GPU whose operators the summary lists")->check(CLI::NonNegativeNumber);
   show->add_flag("--json", o->json, "print the full workload as JSON (what the emulator consumes)");

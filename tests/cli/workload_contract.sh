@@ -30,6 +30,12 @@ expect_error unknown-workload '' "unknown workload 'train-ep65'" "$codesim" work
 expect_error bad-gpu '' "--gpu 64: scenario train-ep64 has GPUs 0..63" "$codesim" workload show train-ep64 --gpu 64
 expect_error bad-skew '' "skew" "$codesim" workload show train-ep64 --skew -1
 expect_error bad-scores '' "unknown score generator 'pareto'" "$codesim" workload show train-ep64 --scores pareto
+# NaN and infinity fail every comparison, so a range check must refuse them explicitly
+# (--skew nan once passed the [0, 16] check and crashed the routing).
+for v in nan -nan NAN inf -inf 1e999; do
+  expect_error "skew-$v" '' "--skew.*'$v' is not a finite number in \[0, 16\]" \
+    "$codesim" workload show decode-ep144 --skew "$v" --scores zipf
+done
 expect_error skew-without-zipf '' "has no skew" "$codesim" workload show train-ep64 --scores independent --skew 0.5
 
 data=$(dirname "$0")/../../workloads/data/scenarios

@@ -3,10 +3,12 @@
 // traffic rule of [V3] §3.2.2 written independently of the library.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <set>
 
 #include "workloads/config/workload_catalog.hpp"
+#include "workloads/config/workload_error.hpp"
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 #include "workloads/moe_layer/routing_draw.hpp"
 #include "workloads/moe_layer/workload_json.hpp"
@@ -226,6 +228,21 @@ TEST(Determinism, ThreadCountDoesNotChangeTheDraw) {
   four.threads = 4;
   EXPECT_EQ(workload_json(build_moe_layer_workload(s, m, one)).dump(),
             workload_json(build_moe_layer_workload(s, m, four)).dump());
+}
+
+TEST(Routing, ASkewThatIsNotAFiniteNumberInRangeIsRefused) {
+  // NaN fails every comparison: it once passed the [0, 16] check, crashed decode-ep144 and
+  // sent every pair of train-ep64 to expert 0. The library refuses it whoever the caller is.
+  for (const double bad : {std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity(), -1.0, 16.5}) {
+    try {
+      (void)build("decode-ep144", 1, bad);
+      FAIL() << "skew " << bad << " accepted";
+    } catch (const WorkloadError& e) {
+      EXPECT_NE(std::string(e.what()).find("must be a finite number in [0, 16]"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW((void)build("decode-ep144", 1, kMaxSkew));
 }
 
 TEST(Placement, RedundantExpertsBalanceSkewedPrefillLoad) {

@@ -116,7 +116,7 @@ ScenarioConfig parse_scenario_config(const nlohmann::json& json, const std::stri
   s.scores = routing.string("scores");
   if (ScoreGeneratorRegistry::instance().find(s.scores) == nullptr)
     routing.fail("scores", "unknown score generator (known: " + ScoreGeneratorRegistry::instance().known_names() + ")");
-  s.skew = routing.number("skew", 0.0, 16.0);
+  s.skew = routing.number("skew", 0.0, kMaxSkew);
   routing.finish();
   r.finish();
   return s;

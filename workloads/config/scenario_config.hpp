@@ -31,6 +31,10 @@ enum class SharedExpertPlacement {
 
 enum class GemmLayout { kContiguous, kMasked };
 
+/// The largest popularity skew (Zipf exponent) a scenario or --skew may ask for: at 16 the
+/// second most popular expert is already 2^-16 as likely a top choice as the first.
+inline constexpr double kMaxSkew = 16.0;
+
 struct ScenarioConfig {
   std::string name;
   std::string description;
@@ -70,7 +74,7 @@ struct ScenarioConfig {
   std::string weight_scaling = "128x128";
 
   std::string scores = "independent";  ///< default score generator
-  double skew = 0.0;
+  double skew = 0.0;                   ///< in [0, kMaxSkew]
 
   [[nodiscard]] int gpus() const { return nodes * gpus_per_node; }
 };

@@ -1,6 +1,7 @@
 #include "workloads/moe_layer/moe_layer_workload.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "workloads/config/workload_error.hpp"
 #include "workloads/moe_layer/expert_operators.hpp"
@@ -73,6 +74,11 @@ MoeLayerWorkload build_moe_layer_workload(const ScenarioConfig& s, const ModelCo
   MoeLayerWorkload w{s, m, options, {}, {}};
   w.routing.scores = options.scores.value_or(s.scores);
   w.routing.skew = options.skew.value_or(s.skew);
+  // The scenario file's skew is checked on load; an override from a caller is checked here,
+  // NaN included (it fails every comparison, and a NaN logit offset breaks the top-k selection).
+  if (!std::isfinite(*w.routing.skew) || *w.routing.skew < 0.0 || *w.routing.skew > kMaxSkew)
+    throw WorkloadError("skew " + std::to_string(*w.routing.skew) + ": must be a finite number in [0, " +
+                        std::to_string(static_cast<int>(kMaxSkew)) + "]");
   const ScoreGeneratorKind* kind = ScoreGeneratorRegistry::instance().find(*w.routing.scores);
   if (kind == nullptr)
     throw WorkloadError("unknown score generator '" + *w.routing.scores +
