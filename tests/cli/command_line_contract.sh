@@ -47,4 +47,22 @@ for p in baseline tc-full-accum tc-accum-bits tc-group-scaling; do
   grep -q "^$p\$" <<<"$listing" && ok || fail "proposals list lacks $p"
 done
 
+# Results written to a full device are lost: the command must say so and fail (exit 2), for
+# output printed with std::cout and with fmt::print alike, small or larger than a buffer. The
+# cause is named where it is known (C stdio does not keep it for every failed write).
+if [ -w /dev/full ]; then
+  for cmd in "proposals list --json" "proposals list" "workload list --json" "workload show decode-ep128 --json" \
+    "workload show decode-ep128" "--help"; do
+    rc=0
+    # shellcheck disable=SC2086  # the command's words are meant to split
+    "$codesim" $cmd >/dev/full 2>"$tmp/err" || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "^codesim: error: standard output: " "$tmp/err" && ok ||
+      fail "$cmd > /dev/full: exit $rc, stderr '$(cat "$tmp/err")'"
+  done
+  "$codesim" proposals list --json >/dev/full 2>"$tmp/err"
+  grep -q "standard output: No space left on device" "$tmp/err" && ok || fail "/dev/full: cause not named: $(cat "$tmp/err")"
+else
+  echo "SKIP: /dev/full is absent; the failed-write check did not run"
+fi
+
 finish
