@@ -4,9 +4,10 @@
 # bands around every time and speedup, Chrome traces, determinism, all-to-alls on a cluster
 # (run --cluster), agreement with the published H800 DeepGEMM timings, profiles and
 # leave-one-out on a small published table, and bad input (exit status 2, the value named,
-# nothing written). The published-data check needs ../shared/reference/h800 (second
-# argument or $CODESIM_PUBLISHED_H800); without it every other check still runs and the
-# script exits 77 (skipped) if they all pass.
+# nothing written). The published-data checks need ../shared/reference/h800 (second
+# argument or $CODESIM_PUBLISHED_H800); without it they alone are skipped, with a message, and
+# the script passes or fails on the other checks (exiting 77, "skipped", would hide from ctest
+# the checks that did run).
 codesim=$1
 here=$(dirname "$0")
 published=${CODESIM_PUBLISHED_H800:-${2:-$here/../../../shared/reference/h800}}
@@ -181,7 +182,6 @@ grep -q "1.000x (no effect)" "$tmp/compare.txt" && ok || fail "compare text lack
 expect_error compare-without-proposal '' "--proposal" "$codesim" compare --workload decode-ep144
 
 # 5. Published DeepGEMM dense timings on the H800.
-skipped=0
 if [ -f "$published/deepgemm_dense_fp8_gemm.csv" ]; then
   # Under the sanitizers (CODESIM_CONTRACT_QUICK=1) the whole published table and DeepEP's
   # rows are left to the Release run: they take ten minutes under the sanitizers, and the same code paths run
@@ -275,9 +275,8 @@ check(d['time_us_low'] <= d['time_us'] <= d['time_us_high'], 'time outside its b
     "$codesim" calibrate --published "$tmp/small" --device "$tmp/two.json" --out "$tmp/nowhere/x.json" --points 2
   [ -e "$tmp/nowhere" ] && fail "calibrate created a folder despite an error" || ok
 else
-  echo "SKIP: published H800 data not found at $published (set CODESIM_PUBLISHED_H800)"
-  skipped=1
+  echo "SKIP: published H800 data not found at $published (set CODESIM_PUBLISHED_H800):" \
+    "validate on the published tables, profiles, cross-validation and calibrate did not run"
 fi
 
-finish || exit 1
-[ "$skipped" -eq 0 ] || exit 77
+finish

@@ -89,17 +89,27 @@ TEST(ShippedDevices, H200HasTheH100SmSideAndFasterLargerMemory) {
 TEST(ShippedDevices, EveryCalibrationParameterHasAUnitARangeAndASource) {
   for (const auto& n : device_names()) {
     const auto d = load_device(n);
+    // The file as written, parsed without the device loader: what the loaded device must hold.
+    const auto file = nlohmann::json::parse(std::ifstream(d.file));
     ASSERT_EQ(d.calibration.parameters.size(), calibration_parameter_decls().size()) << n;
     for (const auto& decl : calibration_parameter_decls()) {
       const auto& p = d.calibration.parameter(decl.name);
+      const auto& written = file.at("calibration").at("parameters").at(std::string(decl.name));
+      EXPECT_EQ(p.unit, written.at("unit").get<std::string>()) << n << " " << p.name;
       EXPECT_EQ(p.unit, decl.unit) << n << " " << p.name;
+      EXPECT_EQ(p.lo, written.at("range").at(0).get<double>()) << n << " " << p.name;
+      EXPECT_EQ(p.hi, written.at("range").at(1).get<double>()) << n << " " << p.name;
       EXPECT_GE(p.lo, decl.hard_lo) << n << " " << p.name;
       EXPECT_LE(p.hi, decl.hard_hi) << n << " " << p.name;
       EXPECT_LT(p.lo, p.hi) << n << " " << p.name << ": a fitted or documented range, not a point";
       EXPECT_GE(p.value, p.lo) << n << " " << p.name;
       EXPECT_LE(p.value, p.hi) << n << " " << p.name;
       EXPECT_GT(p.source.size(), 40U) << n << " " << p.name << ": the source must say where the range comes from";
-      EXPECT_EQ(get(d.calibration.values, p.name), p.value) << n << " " << p.name;
+      // Both the parameter's value and the values the model runs with must be the file's
+      // literal (comparing one with the other would pass whatever the loader read).
+      const double literal = written.at("value").get<double>();
+      EXPECT_EQ(p.value, literal) << n << " " << p.name;
+      EXPECT_EQ(get(d.calibration.values, p.name), literal) << n << " " << p.name;
     }
     EXPECT_FALSE(d.calibration.fitted_on.empty()) << n;
   }
