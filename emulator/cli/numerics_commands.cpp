@@ -10,6 +10,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/line_reader.hpp"
+#include "emulator/io/work_limit.hpp"
 #include "emulator/numerics/block_fma.hpp"
 #include "emulator/numerics/gemm.hpp"
 #include "proposals/proposal.hpp"
@@ -149,6 +150,8 @@ void run_gemm_command(const GemmOptions& o) {
   p.seed = o.seed;
   GemmResult r;
   try {
+    io::kMaxEmulatedMacs.check(fmt::format("--m {} --n {} --k {}", p.m, p.n, p.k),
+                               static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k));
     r = run_gemm(p, recipe, o.threads);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());

@@ -13,6 +13,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
+#include "emulator/io/work_limit.hpp"
 #include "emulator/reference/numerics_check.hpp"
 #include "emulator/reference/numerics_input_sets.hpp"
 #include "emulator/reference/reference_validation.hpp"
@@ -32,6 +33,7 @@ struct InputsOptions {
 
 void run_inputs(const InputsOptions& o) {
   try {
+    io::kMaxInputRows.check(fmt::format("--rows {}", o.sets.rows), static_cast<double>(o.sets.rows));
     er::write_numerics_inputs(o.out, o.sets);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());

@@ -3,13 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace codesim::hw {
 
 BandwidthCalendar::BandwidthCalendar(double bytes_per_ns, double bin_ns)
-    : rate_(bytes_per_ns), bin_ns_(bin_ns), bin_bytes_(bytes_per_ns * bin_ns), per_rate_(1.0 / bytes_per_ns),
-      per_bin_ns_(1.0 / bin_ns) {
+    : rate_(bytes_per_ns), nominal_bin_ns_(bin_ns), bin_ns_(bin_width(bytes_per_ns)), bin_bytes_(bytes_per_ns * bin_ns_),
+      per_rate_(1.0 / bytes_per_ns), per_bin_ns_(1.0 / bin_ns_) {
   if (!(bytes_per_ns > 0.0) || !(bin_ns > 0.0)) throw std::invalid_argument("BandwidthCalendar: rate and bin must be positive");
+}
+
+double BandwidthCalendar::bin_width(double rate) const {
+  // The nominal width unchanged wherever it carries kMinBinBytes, so that results at ordinary
+  // rates do not depend on this rule.
+  return rate * nominal_bin_ns_ >= kMinBinBytes ? nominal_bin_ns_ : kMinBinBytes / rate;
 }
 
 void BandwidthCalendar::reset() {
@@ -18,7 +25,15 @@ void BandwidthCalendar::reset() {
   bytes_ = 0.0;
 }
 
-void BandwidthCalendar::grow(std::size_t bins) {
+void BandwidthCalendar::grow(std::size_t needed) {
+  if (needed > kMaxBins)
+    throw std::invalid_argument(
+        "the bandwidth calendar of a " + std::to_string(rate_) + " B/ns port would need more than " +
+        std::to_string(kMaxBins) + " bins of " + std::to_string(bin_ns_) + " ns (" +
+        std::to_string(static_cast<double>(kMaxBins) * bin_ns_ * 1e-6) +
+        " ms of simulated time in one kernel, the most the model holds in memory); simulate a smaller problem");
+  // Doubling keeps growth amortised; the last step stops at the limit.
+  const std::size_t bins = std::min(kMaxBins, std::max(needed, used_.size() * 2));
   const std::size_t old = used_.size();
   used_.resize(bins, 0.0);
   next_.resize(bins);
@@ -39,6 +54,8 @@ void BandwidthCalendar::set_rate(double bytes_per_ns) {
   if (!(bytes_per_ns > 0.0)) throw std::invalid_argument("BandwidthCalendar: rate must be positive");
   rate_ = bytes_per_ns;
   per_rate_ = 1.0 / rate_;
+  bin_ns_ = bin_width(rate_);
+  per_bin_ns_ = 1.0 / bin_ns_;
   bin_bytes_ = rate_ * bin_ns_;
   reset();
 }
@@ -61,6 +78,9 @@ std::size_t BandwidthCalendar::bin_of(double ns) const {
 
 double BandwidthCalendar::reserve(double start_ns, double bytes) {
   if (bytes <= 0.0) return start_ns;
+  // A start beyond the calendar's span is refused before its bin index is formed (a cast
+  // of a double past the range of size_t is undefined).
+  if (!(start_ns < static_cast<double>(kMaxBins) * bin_ns_)) grow(kMaxBins + 1);
   bytes_ += bytes;
   const std::size_t start_bin = bin_of(std::max(0.0, start_ns));
   double remaining = bytes;
@@ -69,7 +89,7 @@ double BandwidthCalendar::reserve(double start_ns, double bytes) {
   // above the few ulps by which a product can differ from the quotient.
   constexpr double kMargin = 1e-9;
   for (std::size_t bin = first_open(start_bin); remaining > 0.0; bin = first_open(bin + 1)) {
-    if (bin >= used_.size()) grow(std::max(bin + 1, used_.size() * 2));
+    if (bin >= used_.size()) grow(bin + 1);
     const bool first = bin == start_bin;
     const double bin_start = static_cast<double>(bin) * bin_ns_;
     const double free_bytes = bin_bytes_ - used_[bin];

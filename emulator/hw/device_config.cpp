@@ -26,18 +26,30 @@ std::string number_text(double x) {
   return s.str();
 }
 
-/// A number in (0, hi]: zero is not a rate, a size or an efficiency.
-double positive(JsonObjectReader& r, std::string_view key, double hi) {
+/// A number in [lo, hi], the physical range of the field: a lower bound keeps a slow device
+/// from costing host memory or time instead of simulated time (the model's calendars, queues and
+/// loops scale with the simulated time), an upper one keeps a typo from passing.
+double physical(JsonObjectReader& r, std::string_view key, double lo, double hi, std::string_view unit) {
   const double x = r.number(key, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max());
-  if (!(x > 0.0 && x <= hi)) r.fail(key, "must be > 0 and <= " + number_text(hi));
+  if (!(x >= lo && x <= hi))
+    r.fail(key, "must be in [" + number_text(lo) + ", " + number_text(hi) + "] " + std::string(unit) +
+                    " (the physical range the device loader accepts)");
   return x;
 }
+
+// Lower bounds, each far below any real GPU and far above a value that would stall the model:
+// 1 FLOP per clock per SM (Hopper's FP8 tensor cores do 8192), 10 GB/s of memory bandwidth
+// (one DDR4 channel does 25), 1 GB/s per link (one PCIe 3 lane does 1), 1 ns of latency.
+constexpr double kMinFlopsPerClk = 1.0;
+constexpr double kMinMemoryGbps = 10.0;
+constexpr double kMinLinkGbps = 1.0;
+constexpr double kMinLatencyNs = 1.0;
 
 void read_sm(JsonObjectReader r, DeviceConfig& d) {
   d.sms = r.int_field("count", 1, 1024);
   d.clock_mhz = r.number("clock_mhz", 1.0, 10000.0);
-  d.tensor_fp8_flops_per_clk = positive(r, "tensor_fp8_flops_per_clk", 1e6);
-  d.tensor_bf16_flops_per_clk = positive(r, "tensor_bf16_flops_per_clk", 1e6);
+  d.tensor_fp8_flops_per_clk = physical(r, "tensor_fp8_flops_per_clk", kMinFlopsPerClk, 1e6, "FLOP/clk");
+  d.tensor_bf16_flops_per_clk = physical(r, "tensor_bf16_flops_per_clk", kMinFlopsPerClk, 1e6, "FLOP/clk");
   d.cuda_core_fp32_lanes = static_cast<double>(r.int_field("cuda_core_fp32_lanes", 1, 4096));
   d.shared_memory_per_sm = r.int_field("shared_memory_bytes", 1, 1 << 26);
   d.shared_memory_per_block = r.int_field("shared_memory_per_block_bytes", 1, 1 << 26);
@@ -50,20 +62,20 @@ void read_sm(JsonObjectReader r, DeviceConfig& d) {
 
 void read_l2(JsonObjectReader r, DeviceConfig& d) {
   d.l2_bytes = static_cast<double>(r.integer("bytes", 1, std::int64_t{1} << 40));
-  d.l2_latency_ns = positive(r, "latency_ns", 1e5);
+  d.l2_latency_ns = physical(r, "latency_ns", kMinLatencyNs, 1e5, "ns");
   r.finish();
 }
 
 void read_hbm(JsonObjectReader r, DeviceConfig& d) {
   d.hbm_bytes = static_cast<double>(r.integer("bytes", 1, std::int64_t{1} << 50));
-  d.hbm_bandwidth_gbps = positive(r, "bandwidth_gbps", 1e6);
-  d.hbm_latency_ns = positive(r, "latency_ns", 1e5);
+  d.hbm_bandwidth_gbps = physical(r, "bandwidth_gbps", kMinMemoryGbps, 1e6, "GB/s");
+  d.hbm_latency_ns = physical(r, "latency_ns", kMinLatencyNs, 1e5, "ns");
   r.finish();
 }
 
 void read_network(JsonObjectReader r, DeviceConfig& d) {
-  d.nvlink_gbps = positive(r, "nvlink_gbps_per_direction", 1e5);
-  d.nic_gbps = positive(r, "nic_gbps", 1e5);
+  d.nvlink_gbps = physical(r, "nvlink_gbps_per_direction", kMinLinkGbps, 1e5, "GB/s");
+  d.nic_gbps = physical(r, "nic_gbps", kMinLinkGbps, 1e5, "GB/s");
   d.nics = r.int_field("nics", 1, 64);
   r.finish();
 }

@@ -50,7 +50,9 @@ struct DeviceConfig {
 /// or ending in ".json"). Throws io::DataFileError naming the file, field and value.
 [[nodiscard]] DeviceConfig load_device(const std::string& name_or_path);
 
-/// Parses and validates one device file.
+/// Parses and validates one device file. Every number has a physical range (device_config.cpp:
+/// e.g. HBM bandwidth 10 GB/s to 1e6 GB/s, tensor rates at least 1 FLOP per clock per SM); a
+/// value outside it is a DataFileError naming the file, the field, the value and the range.
 [[nodiscard]] DeviceConfig load_device_file(const std::filesystem::path& file);
 
 /// The device folder: $CODESIM_DEVICE_DATA if set, else the build's default (data/devices).

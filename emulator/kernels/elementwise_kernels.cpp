@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "emulator/io/work_limit.hpp"
+
 namespace codesim::kernels {
 namespace {
 
@@ -47,6 +49,9 @@ KernelPlan lower_elementwise(const std::string& name, ElementwiseOp op, const El
   plan.stages = 2;
   const std::int64_t row_tiles = (shape.rows + kRowsPerTile - 1) / kRowsPerTile;
   const std::int64_t chunks = (shape.cols + kColumnsPerChunk - 1) / kColumnsPerChunk;
+  // As for GEMMs: the plan holds every tile and the model runs every chunk.
+  io::kMaxTilesPerKernel.check(name, static_cast<double>(row_tiles));
+  io::kMaxTileIterations.check(name, static_cast<double>(row_tiles) * static_cast<double>(chunks));
   plan.ctas = static_cast<int>(std::min<std::int64_t>(sms, row_tiles));
   plan.config = fmt::format("rows/CTA-tile={} cols/chunk={} ctas={}", kRowsPerTile, kColumnsPerChunk, plan.ctas);
   plan.smem_bytes_per_cta =

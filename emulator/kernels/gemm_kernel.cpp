@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "emulator/io/work_limit.hpp"
+
 namespace codesim::kernels {
 namespace {
 
@@ -260,6 +262,13 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
 
   const std::int64_t n_blocks = ceil_div(s.n, t.block_n);
   const auto k_blocks = static_cast<std::uint32_t>(ceil_div(s.k, kBlockK));
+  // The plan holds every tile, and the model runs every iteration: refuse a request beyond
+  // the limits before anything is allocated for it.
+  double row_blocks = 0.0;
+  for (const auto m : s.m) row_blocks += static_cast<double>(ceil_div(m, t.block_m));
+  const double tiles = row_blocks * static_cast<double>(n_blocks);
+  io::kMaxTilesPerKernel.check(name, tiles);
+  io::kMaxTileIterations.check(name, tiles * k_blocks);
   // Row blocks in order, each with its group and real row count.
   struct RowBlock {
     std::uint32_t group;
