@@ -4,11 +4,15 @@
 #include <sstream>
 
 #include "emulator/cli/cli_error.hpp"
+#include "emulator/io/input_file.hpp"
 
 namespace codesim::cli {
 
 LineReader::LineReader(const std::string& path) : in_(&std::cin), source_("stdin") {
   if (!path.empty() && path != "-") {
+    // Checked before opening: a FIFO with no writer would block the open itself.
+    if (const auto problem = io::input_file_problem(path, io::kMaxTextInputBytes); !problem.empty())
+      throw InputError(path + ": " + problem);
     file_ = std::make_unique<std::ifstream>(path);
     if (!*file_) throw InputError(path + ": cannot open input file");
     in_ = file_.get();
@@ -17,8 +21,23 @@ LineReader::LineReader(const std::string& path) : in_(&std::cin), source_("stdin
 }
 
 bool LineReader::next(std::vector<std::string>& fields) {
+  // Read by hand rather than with std::getline, which would hold a line of any length (all of
+  // /dev/zero) in memory; standard input is bounded in total as a file is by its size.
   std::string line;
-  if (!std::getline(*in_, line)) return false;
+  std::streambuf* in = in_->rdbuf();
+  bool any = false;
+  for (int c = in->sbumpc(); c != std::char_traits<char>::eof(); c = in->sbumpc()) {
+    any = true;
+    if (++bytes_ > io::kMaxTextInputBytes)
+      throw InputError(source_ + ": more than " + std::to_string(io::kMaxTextInputBytes >> 20) +
+                       " MiB of input, the most a text input may have");
+    if (c == '\n') break;
+    if (line.size() >= kMaxLineBytes)
+      throw InputError(source_ + ":" + std::to_string(line_ + 1) + ": line longer than " +
+                       std::to_string(kMaxLineBytes) + " bytes, the most one input line may have");
+    line.push_back(static_cast<char>(c));
+  }
+  if (!any) return false;
   ++line_;
   fields.clear();
   std::istringstream ls(line);

@@ -13,7 +13,11 @@ namespace codesim::cli {
 
 class LineReader {
  public:
-  /// path "-" or empty: standard input. Throws InputError if the file cannot be opened.
+  /// The longest line accepted: a dot product with K = 4096 is 2K + 1 fields of 9 bytes, 74 KB.
+  static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+
+  /// path "-" or empty: standard input. Throws InputError if the file cannot be opened, is not a
+  /// regular file or is larger than io::kMaxTextInputBytes (standard input is cut off there).
   explicit LineReader(const std::string& path);
   /// Next line's whitespace-separated fields; false at end of input.
   bool next(std::vector<std::string>& fields);
@@ -27,6 +31,7 @@ class LineReader {
   std::istream* in_;
   std::string source_;
   long line_ = 0;
+  std::uintmax_t bytes_ = 0;  ///< read so far
 };
 
 /// Parses exactly 8 hex digits (no prefix) as a binary32 bit pattern; throws InputError

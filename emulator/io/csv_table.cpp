@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "emulator/io/input_file.hpp"
 #include "emulator/io/json_fields.hpp"
 
 namespace codesim::io {
@@ -60,6 +61,8 @@ std::int64_t CsvTable::integer(const Row& row, const std::string& name, std::int
 }
 
 CsvTable read_csv(const std::filesystem::path& file) {
+  if (const auto problem = input_file_problem(file, kMaxDataFileBytes); !problem.empty())
+    throw DataFileError(file.string() + ": " + problem);
   std::ifstream in(file);
   if (!in) throw DataFileError(file.string() + ": cannot open the file");
   CsvTable t;

@@ -1,5 +1,7 @@
 #include "emulator/io/json_fields.hpp"
 
+#include "emulator/io/input_file.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -136,6 +138,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& file) {
+  if (const auto problem = input_file_problem(file, kMaxDataFileBytes); !problem.empty())
+    throw DataFileError(bounded_quote(file.string(), 2 * kMaxQuotedChars) + ": " + problem);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw DataFileError(file.string() + ": cannot open the file");
   std::stringstream text;

@@ -42,7 +42,8 @@ inline constexpr std::size_t kMaxQuotedChars = 80;
 /// silently), nesting deeper than kMaxJsonDepth, and a number beyond the range of a double.
 [[nodiscard]] nlohmann::json parse_json_text(const std::string& text, const std::string& source);
 
-/// Reads and parses a JSON file with parse_json_text(); a file that cannot be opened is a
+/// Reads and parses a JSON file with parse_json_text(); a file that cannot be opened, is not a
+/// regular file (a directory, a FIFO, a device) or is larger than kMaxDataFileBytes is a
 /// DataFileError naming it.
 [[nodiscard]] nlohmann::json read_json_file(const std::filesystem::path& file);
 
