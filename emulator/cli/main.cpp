@@ -12,6 +12,7 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/io/atomic_file.hpp"
 
 namespace {
 
@@ -89,6 +90,11 @@ int run(int argc, char** argv, CheckedStdout& out) {
     const int code = app.exit(e);
     return code == 0 ? 0 : codesim::cli::kExitBadInput;
   } catch (const codesim::cli::InputError& e) {
+    std::cout.flush();
+    report(e.what());
+    return codesim::cli::kExitBadInput;
+  } catch (const codesim::io::OutputPathError& e) {
+    // An unusable output path is the user's to fix, whichever command met it.
     std::cout.flush();
     report(e.what());
     return codesim::cli::kExitBadInput;

@@ -11,6 +11,7 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
+#include "emulator/cli/path_option.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
 #include "emulator/io/work_limit.hpp"
@@ -215,7 +216,7 @@ void add_reference_commands(CLI::App& app) {
         "inputs", "Writes the input sets for the GPU numerics probes (reference_gpu/probe): dot-product sets "
                   "(random rows with non-zero c, long chained K, FP8 subnormals, exponent gaps, cancellation, "
                   "NaN and infinity) and FP8 GEMM cases for cuBLASLt");
-    c->add_option("--out", o->out, "folder to create (must not exist or be empty)")->required();
+    c->add_option("--out", o->out, "folder to create (must not exist or be empty)")->required()->check(non_empty_path());
     c->add_option("--rows", o->sets.rows, "rows of each random set (edge-case sets are a fraction of it)")
         ->capture_default_str();
     c->add_option("--seed", o->sets.seed, "random seed")->capture_default_str();
@@ -239,7 +240,7 @@ void add_reference_commands(CLI::App& app) {
         "shapes", "Writes the GEMM shape lists and MoE cases the GPU benchmarks run (reference_gpu/shapes)");
     c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)")
         ->required();
-    c->add_option("--out", o->out, "folder for the CSV files")->required();
+    c->add_option("--out", o->out, "folder for the CSV files")->required()->check(non_empty_path());
     c->add_option("--seed", o->seed, "routing seed of the workload shapes")->capture_default_str();
     c->callback([o] { run_shapes(*o); });
   }

@@ -14,6 +14,7 @@
 #include "emulator/cli/cluster_option.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
+#include "emulator/cli/path_option.hpp"
 #include "emulator/cli/timing_output.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/sim/prediction_band.hpp"
@@ -384,7 +385,8 @@ void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool run) {
     o.gpu_given = gpu->count() > 0;
     o.cluster_given = cluster->count() > 0;
   });
-  c->add_option("--trace", o.trace, "write a Chrome trace (Perfetto) of the best fit, one process per proposal");
+  c->add_option("--trace", o.trace, "write a Chrome trace (Perfetto) of the best fit, one process per proposal")
+      ->check(non_empty_path());
 }
 
 }  // namespace
@@ -409,7 +411,8 @@ void add_timing_commands(CLI::App& app) {
                   "flushed, or b-tail/<r>: the newest L2/r bytes of B resident (a benchmark that has just written B)")
         ->capture_default_str();
     c->add_flag("--json", o->json, "JSON in the shared result schema (bands as <key>_low and <key>_high)");
-    c->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) of the simulated timeline (best fit)");
+    c->add_option("--trace", o->trace, "write a Chrome trace (Perfetto) of the simulated timeline (best fit)")
+        ->check(non_empty_path());
     c->callback([o] { run_gemm(*o); });
   }
   {

@@ -14,6 +14,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
 #include "emulator/cli/network_validation.hpp"
+#include "emulator/cli/path_option.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "emulator/sim/gemm_calibration.hpp"
 #include "emulator/sim/gemm_validation.hpp"
@@ -440,7 +441,9 @@ void add_validate_commands(CLI::App& app) {
     c->add_option("--cluster", o->cluster,
                   "calibrate this cluster's network on deepep_alltoall.csv instead of a device on the GEMM rows")
         ->excludes(device);
-    c->add_option("--out", o->out, "device (or cluster) file to write (may be its own file)")->required();
+    c->add_option("--out", o->out, "device (or cluster) file to write (may be its own file)")
+        ->required()
+        ->check(non_empty_path());
     c->add_option("--points", o->points, "grid points of each parameter's profile")->capture_default_str();
     c->add_option("--threshold", o->threshold, "consistent: MAPE within this many points of the best")
         ->capture_default_str();

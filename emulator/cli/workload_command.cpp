@@ -10,6 +10,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/finite_range.hpp"
+#include "emulator/cli/path_option.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "workloads/config/workload_error.hpp"
 #include "workloads/config/workload_catalog.hpp"
@@ -202,7 +203,8 @@ void add_workload_commands(CLI::App& app) {
   show->add_option("--scores", o->scores, "score generator (see workload list)");
   show->add_option("--gpu", o->gpu, "GPU whose operators the summary lists")->check(CLI::NonNegativeNumber);
   show->add_flag("--json", o->json, "print the full workload as JSON (what the emulator consumes)");
-  show->add_option("--out", o->out, "write the JSON to this file (atomically) instead of standard output");
+  show->add_option("--out", o->out, "write the JSON to this file (atomically) instead of standard output")
+      ->check(non_empty_path());
   show->add_option("--threads", o->threads, "routing threads (results do not depend on it)")
       ->check(CLI::Range(1, 256));
   show->callback([o] { show_workload(*o); });

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace codesim::io {
@@ -22,7 +23,7 @@ std::string unique_suffix() {
 }
 
 [[noreturn]] void fail(const fs::path& path, const std::string& what, int err) {
-  throw std::runtime_error("cannot write '" + path.string() + "': " + what + ": " + std::strerror(err));
+  throw OutputPathError("cannot write '" + path.string() + "': " + what + ": " + std::strerror(err));
 }
 
 /// Closes a descriptor once, reporting close()'s own error where it matters.
@@ -64,27 +65,49 @@ void write_all(int fd, std::string_view content, const fs::path& target) {
 /// out_dir as an absolute path without a trailing separator, so that it has a file name and a
 /// parent directory for the staging sibling.
 fs::path normalise_dir(const fs::path& out_dir) {
-  if (out_dir.empty()) throw std::runtime_error("output directory path is empty");
+  if (out_dir.empty()) throw OutputPathError("output directory path is empty");
   fs::path p = fs::absolute(out_dir).lexically_normal();
   while (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
   if (!p.has_filename() || p.filename() == "." || p.filename() == "..")
-    throw std::runtime_error("cannot use '" + out_dir.string() + "' as an output directory");
+    throw OutputPathError("cannot use '" + out_dir.string() + "' as an output directory");
   return p;
+}
+
+/// Throws OutputPathError unless `target` is absent or a regular file (not followed if it is a
+/// symbolic link): renaming over a device node, a FIFO, a socket or a link would replace it by
+/// a regular file, which is never what a user naming it as output meant.
+void check_replaceable(const fs::path& target) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(target, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw OutputPathError("cannot write '" + target.string() + "': " + ec.message());
+  if (!fs::exists(st) || fs::is_regular_file(st)) return;
+  const char* kind = fs::is_symlink(st)     ? "a symbolic link"
+                     : fs::is_directory(st) ? "a directory"
+                     : fs::is_fifo(st)      ? "a FIFO"
+                     : fs::is_character_file(st) ? "a character device"
+                     : fs::is_block_file(st)     ? "a block device"
+                     : fs::is_socket(st)         ? "a socket"
+                                                 : "not a regular file";
+  throw OutputPathError("cannot write '" + target.string() + "': it exists and is " + kind +
+                        "; only a regular file is replaced (remove it or choose another path)");
 }
 
 void check_directory_or_absent(const fs::path& dir) {
   std::error_code ec;
   const fs::file_status st = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
-    throw std::runtime_error("cannot use output directory '" + dir.string() + "': " + ec.message());
+    throw OutputPathError("cannot use output directory '" + dir.string() + "': " + ec.message());
   if (fs::exists(st) && !fs::is_directory(st))
-    throw std::runtime_error("output directory '" + dir.string() + "' exists and is not a directory");
+    throw OutputPathError("output directory '" + dir.string() + "' exists and is not a directory");
 }
 
 }  // namespace
 
 void write_file_atomically(const fs::path& target, std::string_view content) {
-  if (!target.has_filename()) throw std::runtime_error("cannot write '" + target.string() + "': no file name");
+  if (target.empty()) throw OutputPathError("cannot write to an empty path: name a file");
+  if (!target.has_filename()) throw OutputPathError("cannot write '" + target.string() + "': no file name");
+  check_replaceable(target);  // before any work, and again just before the rename
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   // Built with append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string at -O3.
   std::string base = ".";
@@ -105,9 +128,10 @@ void write_file_atomically(const fs::path& target, std::string_view content) {
     write_all(fd.get(), content, target);
     if (::fsync(fd.get()) != 0) fail(target, "fsync failed", errno);
     if (fd.close() != 0) fail(target, "close failed", errno);
+    check_replaceable(target);
     std::error_code ec;
     fs::rename(tmp, target, ec);
-    if (ec) throw std::runtime_error("cannot write '" + target.string() + "': rename failed: " + ec.message());
+    if (ec) throw OutputPathError("cannot write '" + target.string() + "': rename failed: " + ec.message());
   } catch (...) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
@@ -120,7 +144,7 @@ StagingDirectory::StagingDirectory(fs::path out_dir) : out_dir_(normalise_dir(ou
   const fs::path parent = out_dir_.parent_path();
   std::error_code ec;
   fs::create_directories(parent, ec);
-  if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
+  if (ec) throw OutputPathError("cannot create directory '" + parent.string() + "': " + ec.message());
   std::string base = ".";
   base += out_dir_.filename().string();
   base += ".staging-";
@@ -131,9 +155,9 @@ StagingDirectory::StagingDirectory(fs::path out_dir) : out_dir_(normalise_dir(ou
       return;
     }
     if (ec)
-      throw std::runtime_error("cannot create staging directory '" + candidate.string() + "': " + ec.message());
+      throw OutputPathError("cannot create staging directory '" + candidate.string() + "': " + ec.message());
   }
-  throw std::runtime_error("cannot create a staging directory next to '" + out_dir_.string() + "'");
+  throw OutputPathError("cannot create a staging directory next to '" + out_dir_.string() + "'");
 }
 
 StagingDirectory::~StagingDirectory() {
@@ -146,7 +170,7 @@ StagingDirectory::~StagingDirectory() {
 void StagingDirectory::write(std::string_view name, std::string_view content) const {
   const fs::path rel(name);
   if (name.empty() || rel.has_parent_path() || rel.is_absolute() || name == "." || name == "..")
-    throw std::runtime_error("'" + std::string(name) + "' is not a plain file name");
+    throw OutputPathError("'" + std::string(name) + "' is not a plain file name");
   write_file_atomically(staging_ / rel, content);
 }
 
@@ -156,27 +180,23 @@ std::vector<fs::path> StagingDirectory::commit() {
   std::error_code ec;
   for (fs::directory_iterator it(staging_, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file())
-      throw std::runtime_error("staging directory entry '" + it->path().string() + "' is not a regular file");
+      throw OutputPathError("staging directory entry '" + it->path().string() + "' is not a regular file");
     names.push_back(it->path().filename().string());
   }
-  if (ec) throw std::runtime_error("cannot read staging directory '" + staging_.string() + "': " + ec.message());
+  if (ec) throw OutputPathError("cannot read staging directory '" + staging_.string() + "': " + ec.message());
   std::sort(names.begin(), names.end());
 
   check_directory_or_absent(out_dir_);
   fs::create_directories(out_dir_, ec);
-  if (ec) throw std::runtime_error("cannot create directory '" + out_dir_.string() + "': " + ec.message());
+  if (ec) throw OutputPathError("cannot create directory '" + out_dir_.string() + "': " + ec.message());
   // Check every target before moving any, so that a predictable failure moves nothing.
-  for (const auto& name : names) {
-    const fs::path target = out_dir_ / name;
-    if (fs::is_directory(fs::symlink_status(target, ec)))
-      throw std::runtime_error("cannot write '" + target.string() + "': a directory is in the way");
-  }
+  for (const auto& name : names) check_replaceable(out_dir_ / name);
   std::vector<fs::path> published;
   published.reserve(names.size());
   for (const auto& name : names) {
     const fs::path target = out_dir_ / name;
     fs::rename(staging_ / name, target, ec);
-    if (ec) throw std::runtime_error("cannot write '" + target.string() + "': rename failed: " + ec.message());
+    if (ec) throw OutputPathError("cannot write '" + target.string() + "': rename failed: " + ec.message());
     published.push_back(target);
   }
   fs::remove(staging_, ec);  // now empty; a leftover empty directory is harmless, so no throw

@@ -10,14 +10,24 @@
 // staging directory is removed and the output directory is left as it was.
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace codesim::io {
 
-/// Writes `content` to `target` atomically. Throws std::runtime_error naming the path if the
-/// file cannot be written; the temporary file is removed and `target` is left unchanged.
-/// The target's directory must exist.
+/// An output path that cannot be used: no name, a directory or a device where a file should go,
+/// a write that failed. The command line turns it into exit status 2.
+class OutputPathError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Writes `content` to `target` atomically. Only a regular file is replaced: a `target` that
+/// exists as anything else (a symbolic link, a FIFO, a device node, a directory) is refused, as
+/// is an empty path. Throws OutputPathError naming the path if the file cannot be written; the
+/// temporary file is removed and `target` is left unchanged. The target's directory must exist.
 void write_file_atomically(const std::filesystem::path& target, std::string_view content);
 
 /// A temporary directory next to `out_dir` (same parent, so renames stay on one file system)
@@ -26,7 +36,7 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 class StagingDirectory {
  public:
   /// Creates the staging directory (and out_dir's parent directories if missing). Throws
-  /// std::runtime_error naming the path if out_dir exists and is not a directory, or if the
+  /// OutputPathError naming the path if out_dir exists and is not a directory, or if the
   /// staging directory cannot be created.
   explicit StagingDirectory(std::filesystem::path out_dir);
   ~StagingDirectory();
@@ -43,9 +53,10 @@ class StagingDirectory {
   void write(std::string_view name, std::string_view content) const;
 
   /// Creates out_dir if needed and renames every regular file of the staging directory into
-  /// it (replacing files of the same name, leaving other files in out_dir alone), then removes
-  /// the staging directory. Returns the published paths, sorted by name. Subdirectories in
-  /// the staging directory are an error. Throws std::runtime_error naming the path.
+  /// it (replacing regular files of the same name, leaving other files in out_dir alone), then
+  /// removes the staging directory. Returns the published paths, sorted by name. Subdirectories
+  /// in the staging directory, and a target that exists as anything but a regular file, are an
+  /// error. Throws OutputPathError naming the path.
   std::vector<std::filesystem::path> commit();
 
  private:
