@@ -1,6 +1,7 @@
 #include "emulator/io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,7 +103,31 @@ void check_directory_or_absent(const fs::path& dir) {
     throw OutputPathError("output directory '" + dir.string() + "' exists and is not a directory");
 }
 
+/// True when a process with this id exists (kill with signal 0 only checks; EPERM means it
+/// exists under another user).
+bool process_alive(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
 }  // namespace
+
+void remove_stale_work_folders(const fs::path& parent, const std::string& prefix) {
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    // The process id follows the prefix, up to the next '-' or the end; anything else is not
+    // one of ours.
+    std::size_t end_of_pid = prefix.size();
+    while (end_of_pid < name.size() && name[end_of_pid] >= '0' && name[end_of_pid] <= '9') ++end_of_pid;
+    if (end_of_pid == prefix.size() || end_of_pid - prefix.size() > 9) continue;
+    if (end_of_pid != name.size() && name[end_of_pid] != '-') continue;
+    if (process_alive(std::stol(name.substr(prefix.size(), end_of_pid - prefix.size())))) continue;
+    std::error_code ignored;
+    if (fs::is_directory(fs::symlink_status(it->path(), ignored))) fs::remove_all(it->path(), ignored);
+  }
+}
 
 void write_file_atomically(const fs::path& target, std::string_view content) {
   if (target.empty()) throw OutputPathError("cannot write to an empty path: name a file");
@@ -148,6 +173,9 @@ StagingDirectory::StagingDirectory(fs::path out_dir) : out_dir_(normalise_dir(ou
   std::string base = ".";
   base += out_dir_.filename().string();
   base += ".staging-";
+  // A run killed before it could remove its staging directory (SIGTERM, SIGKILL, a crash)
+  // leaves it behind; the next run next to the same output removes it.
+  remove_stale_work_folders(parent, base);
   for (int attempt = 0; attempt < 100; ++attempt) {
     fs::path candidate = parent / (base + unique_suffix());
     if (fs::create_directory(candidate, ec)) {

@@ -30,9 +30,10 @@ class OutputPathError : public std::runtime_error {
 /// temporary file is removed and `target` is left unchanged. The target's directory must exist.
 void write_file_atomically(const std::filesystem::path& target, std::string_view content);
 
-/// A temporary directory next to `out_dir` (same parent, so renames stay on one file system)
-/// where a set of files is built before commit() moves them into `out_dir`. Destroying it
-/// without commit() removes the staging directory and everything in it.
+/// A temporary directory next to `out_dir` (same parent, so renames stay on one file system),
+/// `.<name>.staging-<pid>-<n>`, where a set of files is built before commit() moves them into
+/// `out_dir`. Destroying it without commit() removes the staging directory and everything in
+/// it; staging directories of killed runs are removed by the next one (remove_stale_work_folders).
 class StagingDirectory {
  public:
   /// Creates the staging directory (and out_dir's parent directories if missing). Throws
@@ -64,6 +65,12 @@ class StagingDirectory {
   std::filesystem::path staging_;
   bool done_ = false;
 };
+
+/// Removes the folders in `parent` named `<prefix><pid>` or `<prefix><pid>-<anything>` whose
+/// process `pid` is no longer running: the work folders (staging directories, partial outputs)
+/// of runs that were killed before they could clean up. Folders of live processes, and entries
+/// that are not folders, are left alone; errors are ignored (a leftover is harmless).
+void remove_stale_work_folders(const std::filesystem::path& parent, const std::string& prefix);
 
 /// Runs build(staging_dir) and then publishes the files it wrote into out_dir (see
 /// StagingDirectory). If build throws, nothing is published and the exception propagates.

@@ -1,12 +1,16 @@
 #include "emulator/reference/numerics_input_sets.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
+#include "emulator/io/atomic_file.hpp"
 #include "emulator/numerics/float_format.hpp"
 #include "emulator/numerics/gemm.hpp"
 #include "emulator/numerics/splitmix.hpp"
@@ -329,8 +333,17 @@ void write_numerics_inputs(const std::filesystem::path& out, const InputSetOptio
   std::error_code ec;
   if (std::filesystem::exists(out, ec) && !std::filesystem::is_empty(out, ec))
     throw std::runtime_error(out.string() + ": exists and is not empty; remove it or choose another folder");
-  auto partial = out;
-  partial += ".partial";
+  // Built in a hidden sibling named after this process, `.<name>.partial-<pid>`, so that the
+  // partial folder of a run that was killed is told from one still being written, and removed
+  // by the next run.
+  auto absolute = std::filesystem::absolute(out).lexically_normal();
+  while (!absolute.has_filename() && absolute.has_relative_path()) absolute = absolute.parent_path();  // "x/"
+  const auto parent = absolute.has_parent_path() ? absolute.parent_path() : std::filesystem::path(".");
+  std::string prefix = ".";  // appended: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string
+  prefix += absolute.filename().string();
+  prefix += ".partial-";
+  io::remove_stale_work_folders(parent, prefix);
+  const auto partial = parent / (prefix + std::to_string(static_cast<long long>(::getpid())));
   std::filesystem::remove_all(partial, ec);
   try {
     for (const auto& s : make_dot_product_sets(options)) reference::write_dot_product_set(partial / "dot" / s.name, s.set);
