@@ -185,10 +185,24 @@ TEST_F(DeviceFiles, WrongTypeIsAnError) {
 TEST_F(DeviceFiles, NegativeBandwidthIsAnError) {
   auto d = h800();
   d["hbm"]["bandwidth_gbps"] = -3350;
-  expect_names(error_of(d), {"bad-device.json", "/hbm/bandwidth_gbps", "-3350", "must be > 0"});
+  expect_names(error_of(d), {"bad-device.json", "/hbm/bandwidth_gbps", "-3350", "must be in [10, 1e+06] GB/s"});
   d = h800();
   d["network"]["nvlink_gbps_per_direction"] = 0;
-  expect_names(error_of(d), {"bad-device.json", "/network/nvlink_gbps_per_direction", "= 0", "must be > 0"});
+  expect_names(error_of(d), {"bad-device.json", "/network/nvlink_gbps_per_direction", "= 0", "must be in [1, 100000]"});
+}
+
+// Positive but below the physical floor: a device this slow would cost host memory and time in
+// the model (its calendars and queues scale with simulated time), so the loader refuses it.
+TEST_F(DeviceFiles, ValuesBelowThePhysicalFloorAreErrors) {
+  auto d = h800();
+  d["hbm"]["bandwidth_gbps"] = 1e-6;
+  expect_names(error_of(d), {"bad-device.json", "/hbm/bandwidth_gbps", "1e-06", "must be in [10,"});
+  d = h800();
+  d["sm"]["tensor_fp8_flops_per_clk"] = 1e-300;
+  expect_names(error_of(d), {"bad-device.json", "/sm/tensor_fp8_flops_per_clk", "1e-300", "must be in [1,"});
+  d = h800();
+  d["l2"]["latency_ns"] = 0.5;
+  expect_names(error_of(d), {"bad-device.json", "/l2/latency_ns", "0.5", "must be in [1,"});
 }
 
 TEST_F(DeviceFiles, OutOfRangeCountIsAnError) {
