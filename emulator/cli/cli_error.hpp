@@ -13,4 +13,12 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A comparison that ran and found mismatches (exit status 1, after its results are printed).
+inline constexpr int kExitMismatch = 1;
+
+class ComparisonMismatch : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace codesim::cli

@@ -93,6 +93,10 @@ int run(int argc, char** argv, CheckedStdout& out) {
     std::cout.flush();
     report(e.what());
     return codesim::cli::kExitBadInput;
+  } catch (const codesim::cli::ComparisonMismatch& e) {
+    std::cout.flush();
+    report(e.what());
+    return codesim::cli::kExitMismatch;
   } catch (const codesim::io::OutputPathError& e) {
     // An unusable output path is the user's to fix, whichever command met it.
     std::cout.flush();

@@ -44,7 +44,10 @@ out = [format(int(h, 16), "032b") for h in open(sys.argv[2]).read().split()]
 out[8] = format(0x3f800000, "032b")
 (d / "d.txt").write_text("\n".join(out) + "\n")
 PY
-"$codesim" numerics check --reference "$set_dir" --json >"$tmp/check.json" 2>"$tmp/err"
+rc=0
+"$codesim" numerics check --reference "$set_dir" --json >"$tmp/check.json" 2>"$tmp/err" || rc=$?
+[ "$rc" -eq 1 ] && ok || fail "check with a mismatch: exit $rc, want 1"
+grep -q "1 of 44 dot-product rows differ" "$tmp/err" && ok || fail "check with a mismatch says: $(cat "$tmp/err")"
 python3 - "$tmp/check.json" <<'PY' && ok || fail "check on the edge vectors: $(cat "$tmp/err")"
 import json, sys
 r = json.load(open(sys.argv[1]))["dot"][0]
@@ -52,7 +55,8 @@ assert r["rows"] == 44 and r["mismatches"] == 1, r
 assert r["first_mismatches"] == [{"row": 8, "emulator": "3f800400", "gpu": "3f800000"}], r
 PY
 if [ -n "$tensor_cores" ] && [ -d "$tensor_cores/H100" ]; then
-  "$codesim" numerics check --reference "$tensor_cores/H100" >"$tmp/tc.txt" 2>&1 && ok || fail "check on published data"
+  "$codesim" numerics check --reference "$tensor_cores/H100" >"$tmp/tc.txt" 2>&1 && ok ||
+    fail "check on published data (exit $?: 0 without mismatches)"
   grep -q "total: 0 mismatches in 25000 rows" "$tmp/tc.txt" && ok || fail "published H100 vectors: $(tail -1 "$tmp/tc.txt")"
 fi
 
