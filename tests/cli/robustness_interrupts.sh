@@ -5,9 +5,10 @@
 # those of live ones.
 codesim=$1
 source "$(dirname "$0")/contract_helpers.sh"
-# wait_for GLOB...: true once a path matches one of the GLOBs (up to 20 s).
+# wait_for GLOB...: true once a path matches one of the GLOBs (up to 120 s: a sanitizer build
+# on a loaded CI machine starts slowly).
 wait_for() {
-  for _ in $(seq 200); do
+  for _ in $(seq 1200); do
     for glob in "$@"; do compgen -G "$glob" >/dev/null && return 0; done
     sleep 0.1
   done

@@ -6,7 +6,7 @@ codesim=$1
 source "$(dirname "$0")/contract_helpers.sh"
 # A sanitizer build reserves terabytes of address space: bound memory only without one.
 limit_memory=""
-if ! ldd "$codesim" 2>/dev/null | grep -q 'libasan\|libtsan'; then limit_memory="ulimit -v 2000000;"; fi
+if ! ldd "$codesim" 2>/dev/null | grep 'libasan\|libtsan' >/dev/null; then limit_memory="ulimit -v 2000000;"; fi
 # bounded NAME PATTERN COMMAND...: expect_error, under 30 s and (Release) 2 GB of address space.
 bounded() {
   local name=$1 pattern=$2; shift 2
