@@ -91,15 +91,6 @@ std::vector<ScheduleStep> chain_steps(const std::vector<wl::Operator>& ops, cons
   return steps;
 }
 
-/// The cluster as a member of its consistent set sees it (index 0: the best fit), with the
-/// column's NVLink bandwidth.
-network::ClusterConfig cluster_member(const network::ClusterConfig& cluster, std::size_t member,
-                                      const kernels::CommunicationFeatures& communication) {
-  auto out = member == 0 ? cluster : cluster.with_calibration(cluster.calibration.consistent_set[member].values);
-  out.device.nvlink_gbps = communication.nvlink_gbps(out.device.nvlink_gbps);
-  return out;
-}
-
 double kernel_hbm_bytes(const OperatorTiming& t) {
   double b = 0.0;
   for (const auto& k : t.kernels) b += k.hbm_read_bytes + k.hbm_write_bytes;
@@ -313,6 +304,7 @@ ClusterLayerResult simulate_cluster_layer(const ClusterLayerRequest& request, co
   if (columns.empty()) throw std::invalid_argument("no proposal to compare");
   const auto scenario = wl::load_scenario(request.scenario);
   const auto model = wl::load_model(scenario.model, std::filesystem::path(scenario.file).parent_path());
+  // Before routing: a scenario larger than the cluster is refused without building it.
   if (const auto problem = network::scenario_cluster_problem(cluster, scenario)) throw std::invalid_argument(*problem);
   wl::RoutingOptions routing;
   routing.seed = request.seed;
@@ -334,23 +326,12 @@ ClusterLayerResult simulate_cluster_layer(const ClusterLayerRequest& request, co
   // is simulated.
   std::vector<kernels::LoweringFeatures> lowering;
   std::vector<kernels::CommunicationFeatures> communication;
+  kernels::CommunicationFeatures declared;
+  declared.sms = scenario.comm_sms;
   for (const auto& c : columns) {
-    kernels::CommunicationFeatures comm;
-    comm.sms = scenario.comm_sms;
-    if (c.adjust_communication) c.adjust_communication(comm);
-    if (!(comm.nvlink_bandwidth_scale > 0.0))
-      throw std::invalid_argument(
-          fmt::format("{}: NVLink bandwidth scale {} is not positive", c.spec, comm.nvlink_bandwidth_scale));
-    kernels::LoweringFeatures f;
-    if (c.adjust_lowering) c.adjust_lowering(f);
-    f.reserved_sms = comm.sms;
-    (void)compute_sms(device, f, 0);
-    for (const auto op : {network::CommOp::kDispatch, network::CommOp::kCombine})
-      if (const auto problem =
-              network::alltoall_problem(cluster, network::scenario_alltoall_request(w, op, comm.sms, comm.offload)))
-        throw std::invalid_argument(fmt::format("{}the all-to-all of scenario {} on cluster {}: {}",
-                                                columns.size() > 1 ? c.spec + ": " : "", scenario.name, cluster.name,
-                                                *problem));
+    const auto [f, comm] = resolve_column(c, declared, device);
+    if (const auto problem = scenario_alltoall_problem(cluster, w, comm))
+      throw std::invalid_argument(comm == declared ? *problem : c.spec + ": " + *problem);
     lowering.push_back(f);
     communication.push_back(comm);
   }

@@ -22,24 +22,10 @@ Band point(double v) { return {v, v, v}; }
 /// the column's NVLink bandwidth.
 std::vector<network::ClusterConfig> cluster_members(const network::ClusterConfig& cluster,
                                                     const kernels::CommunicationFeatures& communication) {
-  std::vector<network::ClusterConfig> out{cluster};
-  const auto& set = cluster.calibration.consistent_set;
-  for (std::size_t i = 1; i < set.size(); ++i) out.push_back(cluster.with_calibration(set[i].values));
-  for (auto& member : out) member.device.nvlink_gbps = communication.nvlink_gbps(member.device.nvlink_gbps);
+  std::vector<network::ClusterConfig> out;
+  for (std::size_t m = 0; m < std::max<std::size_t>(1, cluster.calibration.consistent_set.size()); ++m)
+    out.push_back(cluster_member(cluster, m, communication));
   return out;
-}
-
-/// Why the scenario's all-to-all cannot run on the cluster with this communication; nullopt
-/// when it can. Checked for every column before any simulation starts.
-std::optional<std::string> alltoall_problem_of(const network::ClusterConfig& cluster,
-                                               const workloads::MoeLayerWorkload& w,
-                                               const kernels::CommunicationFeatures& communication) {
-  if (const auto problem = network::scenario_cluster_problem(cluster, w.scenario)) return problem;
-  for (const auto op : {network::CommOp::kDispatch, network::CommOp::kCombine})
-    if (const auto problem = network::alltoall_problem(
-            cluster, network::scenario_alltoall_request(w, op, communication.sms, communication.offload)))
-      return fmt::format("the all-to-all of scenario {} on cluster {}: {}", w.scenario.name, cluster.name, *problem);
-  return std::nullopt;
 }
 
 AllToAllPhaseTiming time_phase(const network::ClusterConfig& cluster, const workloads::MoeLayerWorkload& w,
@@ -72,6 +58,38 @@ void name_trace(ChromeTrace& trace, int process, const std::string& name, int sm
 }
 
 }  // namespace
+
+ColumnFeatures resolve_column(const ProposalColumn& column, const kernels::CommunicationFeatures& declared,
+                              const hw::DeviceConfig& device) {
+  ColumnFeatures out{{}, declared};
+  if (column.adjust_communication) column.adjust_communication(out.communication);
+  if (!(out.communication.nvlink_bandwidth_scale > 0.0))
+    throw std::invalid_argument(fmt::format("{}: NVLink bandwidth scale {} is not positive", column.spec,
+                                            out.communication.nvlink_bandwidth_scale));
+  if (column.adjust_lowering) column.adjust_lowering(out.lowering);
+  // The communication kernels hold their SMs while the compute kernels run beside them.
+  out.lowering.reserved_sms = out.communication.sms;
+  (void)compute_sms(device, out.lowering, 0);
+  return out;
+}
+
+std::optional<std::string> scenario_alltoall_problem(const network::ClusterConfig& cluster,
+                                                     const workloads::MoeLayerWorkload& w,
+                                                     const kernels::CommunicationFeatures& communication) {
+  if (const auto problem = network::scenario_cluster_problem(cluster, w.scenario)) return problem;
+  for (const auto op : {network::CommOp::kDispatch, network::CommOp::kCombine})
+    if (const auto problem = network::alltoall_problem(
+            cluster, network::scenario_alltoall_request(w, op, communication.sms, communication.offload)))
+      return fmt::format("the all-to-all of scenario {} on cluster {}: {}", w.scenario.name, cluster.name, *problem);
+  return std::nullopt;
+}
+
+network::ClusterConfig cluster_member(const network::ClusterConfig& cluster, std::size_t member,
+                                      const kernels::CommunicationFeatures& communication) {
+  auto out = member == 0 ? cluster : cluster.with_calibration(cluster.calibration.consistent_set[member].values);
+  out.device.nvlink_gbps = communication.nvlink_gbps(out.device.nvlink_gbps);
+  return out;
+}
 
 std::vector<NamedStatistic> AllToAllPhaseTiming::statistics() const {
   const auto g = static_cast<std::size_t>(gpu);
@@ -127,18 +145,9 @@ ScenarioResult simulate_scenario(const ScenarioRequest& request, const hw::Devic
   std::vector<std::pair<std::string, kernels::LoweringFeatures>> lowering;
   std::vector<kernels::CommunicationFeatures> communication;
   for (const auto& c : columns) {
-    kernels::CommunicationFeatures comm = gpu.communication;
-    if (c.adjust_communication) c.adjust_communication(comm);
-    if (!(comm.nvlink_bandwidth_scale > 0.0))
-      throw std::invalid_argument(
-          fmt::format("{}: NVLink bandwidth scale {} is not positive", c.spec, comm.nvlink_bandwidth_scale));
-    kernels::LoweringFeatures f;
-    if (c.adjust_lowering) c.adjust_lowering(f);
-    // The communication kernels hold their SMs while the expert GEMMs run beside them.
-    f.reserved_sms = comm.sms;
-    (void)compute_sms(device, f, 0);
+    const auto [f, comm] = resolve_column(c, gpu.communication, device);
     if (cluster != nullptr)
-      if (const auto problem = alltoall_problem_of(*cluster, *gpu.routed, comm))
+      if (const auto problem = scenario_alltoall_problem(*cluster, *gpu.routed, comm))
         throw std::invalid_argument(comm == gpu.communication ? *problem : c.spec + ": " + *problem);
     lowering.emplace_back(c.spec, f);
     communication.push_back(comm);

@@ -7,6 +7,7 @@
 // `codesim run | compare | gemm` print what this returns (a GEMM is a one-operator scenario).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,28 @@ struct ScenarioRequest {
   int gpu = 0;
   int micro_batch = 0;
 };
+
+/// A column's features on a scenario that declares `declared` communication: the communication
+/// as the column changes it, and its lowering with the SMs that communication holds reserved.
+/// Throws std::invalid_argument naming the column for a non-positive NVLink scale or more SMs
+/// than the device can spare. Shared by the one-GPU scenario layer and the cluster layer.
+struct ColumnFeatures {
+  kernels::LoweringFeatures lowering;
+  kernels::CommunicationFeatures communication;
+};
+[[nodiscard]] ColumnFeatures resolve_column(const ProposalColumn& column, const kernels::CommunicationFeatures& declared,
+                                            const hw::DeviceConfig& device);
+
+/// Why the scenario's all-to-alls cannot run on the cluster with this communication (nullopt
+/// when they can).
+[[nodiscard]] std::optional<std::string> scenario_alltoall_problem(const network::ClusterConfig& cluster,
+                                                                   const workloads::MoeLayerWorkload& workload,
+                                                                   const kernels::CommunicationFeatures& communication);
+
+/// The cluster as member `member` of its consistent set sees it (0: the best fit), with the
+/// NVLink bandwidth `communication` gives it.
+[[nodiscard]] network::ClusterConfig cluster_member(const network::ClusterConfig& cluster, std::size_t member,
+                                                    const kernels::CommunicationFeatures& communication);
 
 /// One all-to-all of the scenario's micro-batch on the cluster, for one column's communication.
 /// The backward all-to-alls retrace the forward ones with the same counts and formats (FP8 out,
