@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/io/input_file.hpp"
@@ -19,6 +20,8 @@ LineReader::LineReader(const std::string& path) : in_(&std::cin), source_("stdin
     source_ = path;
   }
 }
+
+LineReader::LineReader(std::istream& in, std::string source) : in_(&in), source_(std::move(source)) {}
 
 bool LineReader::next(std::vector<std::string>& fields) {
   // Read by hand rather than with std::getline, which would hold a line of any length (all of

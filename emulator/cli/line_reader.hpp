@@ -19,6 +19,9 @@ class LineReader {
   /// path "-" or empty: standard input. Throws InputError if the file cannot be opened, is not a
   /// regular file or is larger than io::kMaxTextInputBytes (standard input is cut off there).
   explicit LineReader(const std::string& path);
+  /// Reads `in` (which must outlive the reader), named `source` in messages: text already in
+  /// memory, as the fuzz targets give it. Bounded as standard input is.
+  LineReader(std::istream& in, std::string source);
   /// Next line's whitespace-separated fields; false at end of input.
   bool next(std::vector<std::string>& fields);
   [[nodiscard]] long line_number() const { return line_; }

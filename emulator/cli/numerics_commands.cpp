@@ -10,6 +10,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/line_reader.hpp"
+#include "emulator/cli/numerics_text.hpp"
 #include "emulator/io/work_limit.hpp"
 #include "emulator/numerics/block_fma.hpp"
 #include "emulator/numerics/gemm.hpp"
@@ -51,34 +52,8 @@ void run_dot(const DotOptions& o) {
   if (o.out == "fp16" && !cfg->fp16_output) throw InputError("--out fp16: model " + o.model + " has no FP16 output");
   const FloatFormat in = *parse_format(in_name);
   const BlockFmaModel model(*cfg, in, o.out == "fp16" ? OutputFormat::kFp16 : OutputFormat::kFp32);
-  const FloatFormat& f32 = FloatFormat::fp32();
-
   LineReader reader(o.input);
-  std::vector<std::string> fields;
-  std::vector<std::uint64_t> a;
-  std::vector<std::uint64_t> b;
-  std::string out;
-  while (reader.next(fields)) {
-    const std::size_t n = fields.size();
-    if (n < 3 || n % 2 == 0)
-      throw InputError(reader.where() + "expected 2K+1 fields (K values of a, K of b, then c), got " +
-                       std::to_string(n));
-    const std::size_t k = (n - 1) / 2;
-    a.assign(k, 0);
-    b.assign(k, 0);
-    for (std::size_t f = 0; f < 2 * k; ++f) {
-      const std::string role = fmt::format("{}[{}]", f < k ? 'a' : 'b', f % k);
-      const std::uint32_t bits = parse_hex32(reader, fields[f], f + 1, role);
-      const std::uint64_t code = convert(bits, f32, in, Rounding::kTowardZero, false);
-      const Unpacked back = unpack(code, in);
-      if (back.cls != FloatClass::kNan && convert(code, in, f32, Rounding::kNearestEven, false) != bits)
-        throw InputError(reader.where() + fmt::format("field {} ({}): {:08x} = {} is not representable in {}", f + 1,
-                                                      role, bits, std::bit_cast<float>(bits), in.name));
-      (f < k ? a[f] : b[f - k]) = code;
-    }
-    const std::uint32_t c = parse_hex32(reader, fields[n - 1], n, "c");
-    out += fmt::format("{:08x}\n", model.dot(a, b, c));
-  }
+  const std::string out = dot_product_lines(reader, model, in);
   std::cout << out;  // all or nothing: a bad line anywhere means no results at all
 }
 
@@ -94,14 +69,7 @@ void run_convert(const ConvertOptions& o) {
   const FloatFormat to = format_option("--to", o.to);
   const Rounding rounding = o.round == "rz" ? Rounding::kTowardZero : Rounding::kNearestEven;
   LineReader reader(o.input);
-  std::vector<std::string> fields;
-  std::string out;
-  while (reader.next(fields)) {
-    if (fields.size() != 1)
-      throw InputError(reader.where() + "expected one binary32 hex field, got " + std::to_string(fields.size()));
-    const std::uint32_t bits = parse_hex32(reader, fields[0], 1, "value");
-    out += fmt::format("{:0{}x}\n", convert(bits, FloatFormat::fp32(), to, rounding, o.saturate), to.hex_digits());
-  }
+  const std::string out = converted_lines(reader, to, rounding, o.saturate);
   std::cout << out;
 }
 

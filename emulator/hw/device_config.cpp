@@ -139,6 +139,10 @@ DeviceConfig load_device_file(const std::filesystem::path& file) {
   return parse_device(io::read_json_file(file), file);
 }
 
+DeviceConfig load_device_text(const std::string& text, const std::filesystem::path& file) {
+  return parse_device(io::parse_json_text(text, file.string()), file);
+}
+
 DeviceConfig load_device(const std::string& name_or_path) {
   return device_catalogue().load(name_or_path, load_device_file);
 }

@@ -54,6 +54,9 @@ struct DeviceConfig {
 /// e.g. HBM bandwidth 10 GB/s to 1e6 GB/s, tensor rates at least 1 FLOP per clock per SM); a
 /// value outside it is a DataFileError naming the file, the field, the value and the range.
 [[nodiscard]] DeviceConfig load_device_file(const std::filesystem::path& file);
+/// The same for the file's text, already read (`file` names it in messages): what the fuzz
+/// target of device files (fuzz/) feeds.
+[[nodiscard]] DeviceConfig load_device_text(const std::string& text, const std::filesystem::path& file);
 
 /// The device folder: $CODESIM_DEVICE_DATA if set, else the build's default (data/devices).
 [[nodiscard]] std::filesystem::path device_folder();

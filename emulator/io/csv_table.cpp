@@ -63,8 +63,15 @@ std::int64_t CsvTable::integer(const Row& row, const std::string& name, std::int
 CsvTable read_csv(const std::filesystem::path& file) {
   if (const auto problem = input_file_problem(file, kMaxDataFileBytes); !problem.empty())
     throw DataFileError(file.string() + ": " + problem);
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) throw DataFileError(file.string() + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_csv_text(text.str(), file);
+}
+
+CsvTable parse_csv_text(const std::string& text, const std::filesystem::path& file) {
+  std::istringstream in(text);
   CsvTable t;
   t.file = file;
   std::string line;

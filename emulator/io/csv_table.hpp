@@ -31,5 +31,7 @@ struct CsvTable {
 /// Throws io::DataFileError for an unreadable file, no header, no rows, or a row whose field
 /// count differs from the header's.
 [[nodiscard]] CsvTable read_csv(const std::filesystem::path& file);
+/// The same for a file's text, already read (`file` names it in messages).
+[[nodiscard]] CsvTable parse_csv_text(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace codesim::io

@@ -8,11 +8,13 @@
 #include <cstring>
 #include <limits>
 
+#include "workloads/routing/avx512_versions.hpp"
 #include "workloads/routing/gate_bit_tricks.hpp"
 
 namespace codesim::workloads {
 namespace {
 
+#if CODESIM_AVX512_VERSIONS
 constexpr float kLow = -std::numeric_limits<float>::infinity();
 
 // DeepSeek-V3's own shape (8 groups of 32 experts, 4 groups kept, k <= 8) on x86-64-v4
@@ -277,6 +279,9 @@ __attribute__((target("arch=x86-64-v4"))) bool choose_8x32(const float* x, std::
   }
   return true;
 }
+#else
+bool choose_8x32(const float*, std::size_t, int, int*, std::uint8_t*) { return false; }
+#endif
 
 }  // namespace
 

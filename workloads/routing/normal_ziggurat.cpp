@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "workloads/routing/avx512_versions.hpp"
+
 namespace codesim::workloads {
 namespace {
 
@@ -52,6 +54,7 @@ inline __attribute__((always_inline)) void box_pass_loops(std::uint64_t state, s
   }
 }
 
+#if CODESIM_AVX512_VERSIONS
 __attribute__((target("default"))) void box_pass(std::uint64_t state, std::size_t words, const float* width,
                                                  const std::uint32_t* edge, std::uint32_t* half, float* out,
                                                  std::uint8_t* outside) {
@@ -130,14 +133,20 @@ __attribute__((target("arch=x86-64-v4"))) void box_pass(std::uint64_t state, std
     box_one(half_out[2 * i + 1], width, edge, out[2 * i + 1], outside[2 * i + 1]);
   }
 }
+#else
+void box_pass(std::uint64_t state, std::size_t words, const float* width, const std::uint32_t* edge,
+              std::uint32_t* half, float* out, std::uint8_t* outside) {
+  box_pass_loops(state, words, width, edge, half, out, outside);
+}
+#endif
 
 /// word[k] = word k of the stream whose state is `state`, and unit[k] the uniform it gives
 /// (NormalZiggurat::unit), for k < count: sample()'s extra words, computed ahead so that
 /// finishing a value waits for nothing but the previous value's word count.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void extra_words(std::uint64_t state,
-                                                                                     std::size_t count,
-                                                                                     std::uint64_t* __restrict word,
-                                                                                     double* __restrict unit) {
+#if CODESIM_AVX512_VERSIONS
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+void extra_words(std::uint64_t state, std::size_t count, std::uint64_t* __restrict word, double* __restrict unit) {
   for (std::size_t k = 0; k < count; ++k) {
     word[k] = RandomStream::word_at(state, k);
     unit[k] = (static_cast<double>(word[k] >> 11) + 0.5) * 0x1p-53;
