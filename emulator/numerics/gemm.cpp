@@ -191,6 +191,11 @@ QuantisedMatrix quantise(const std::vector<float>& x, int rows, int cols, int gr
 
 std::vector<float> emulate_gemm(const QuantisedMatrix& a, const QuantisedMatrix& b, const GemmRecipe& recipe,
                                 unsigned threads) {
+  // Every recipe reads K in whole MMAs, promotion intervals and scale groups.
+  if (a.data.cols != b.data.cols || a.data.cols % recipe.k_multiple() != 0)
+    throw std::invalid_argument("GEMM operands with K = " + std::to_string(a.data.cols) + " and " +
+                                std::to_string(b.data.cols) + ": recipe " + recipe.name + " needs one K, a multiple of " +
+                                std::to_string(recipe.k_multiple()));
   const BlockFmaModel model(recipe.mma, a.data.format, OutputFormat::kFp32);
   const Fp8MmaStep step(model);
   const int m = a.data.rows;

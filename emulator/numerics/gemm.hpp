@@ -70,7 +70,8 @@ struct GemmResult {
 /// not depend on the thread count. Throws std::invalid_argument for impossible shapes.
 GemmResult run_gemm(const GemmProblem& problem, const GemmRecipe& recipe, unsigned threads = 1);
 
-/// The recipe's output alone on already quantised operands (A: M x K, B: N x K).
+/// The recipe's output alone on already quantised operands (A: M x K, B: N x K). Throws
+/// std::invalid_argument when A and B differ in K or K is not a multiple of recipe.k_multiple().
 std::vector<float> emulate_gemm(const QuantisedMatrix& a, const QuantisedMatrix& b, const GemmRecipe& recipe,
                                 unsigned threads = 1);
 

@@ -1,6 +1,7 @@
 #pragma once
 // GEMM recipes: how an FP8 GEMM is quantised, accumulated on the tensor core, promoted and
 // scaled (numerics.md §4). A recipe is a value; proposals build the ones they need.
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,11 @@ struct GemmRecipe {
   /// tc-group-scaling: the MMA takes the group scales and applies them inside the fused add.
   bool scales_in_mma = false;
 
-  /// K must be a multiple of this.
-  [[nodiscard]] int k_multiple() const { return scaling == GemmScaling::kBlockwise ? kScaleGroup : kMmaK; }
+  /// K must be a multiple of this: whole scale groups (blockwise), whole promotion intervals
+  /// and whole MMAs, all powers of two that divide 128. A K that is not would be read past its end.
+  [[nodiscard]] int k_multiple() const {
+    return std::max(scaling == GemmScaling::kBlockwise ? kScaleGroup : kMmaK, promote_interval);
+  }
 };
 
 /// fast-accum: per-tensor scales, the whole K chained through Hopper's FP22 accumulator.

@@ -154,17 +154,26 @@ numerics::QuantisedMatrix to_quantised(const std::vector<std::uint8_t>& codes, i
   return q;
 }
 
-std::vector<numerics::GemmRecipe> candidates_for(const std::string& scaling) {
-  std::vector<numerics::GemmRecipe> recipes;
-  if (scaling == "per-tensor") recipes.push_back(numerics::fast_accum_recipe());
+/// The candidate recipes that can run the case's K: a per-tensor case needs K only in 16s
+/// (cuBLASLt's rule), but a recipe reads whole MMAs (32) and promotion intervals. Throws
+/// FormatError naming the case's info.txt when none can.
+std::vector<numerics::GemmRecipe> candidates_for(const reference::GemmCase& gc, const std::filesystem::path& dir) {
+  std::vector<numerics::GemmRecipe> all;
+  if (gc.scaling == "per-tensor") all.push_back(numerics::fast_accum_recipe());
   for (const int interval : {32, 64, 128}) {
     auto r = numerics::promote_recipe(interval);
-    if (scaling == "per-tensor") {
+    if (gc.scaling == "per-tensor") {
       r.scaling = numerics::GemmScaling::kPerTensor;
       r.name += " (per-tensor scales)";
     }
-    recipes.push_back(r);
+    all.push_back(r);
   }
+  std::vector<numerics::GemmRecipe> recipes;
+  for (const auto& r : all)
+    if (gc.k % r.k_multiple() == 0) recipes.push_back(r);
+  if (recipes.empty())
+    throw reference::FormatError((dir / "info.txt").string() + ": k " + std::to_string(gc.k) +
+                                 ": no candidate recipe runs it (the emulator's MMA takes K in 32s)");
   return recipes;
 }
 
@@ -192,7 +201,7 @@ std::vector<GemmFileCheck> check_gemm_cases(const std::filesystem::path& root, u
         auto bin = e.path();
         bin.replace_extension(".bin");
         const auto d = reference::read_f32_file(bin, c.elements);
-        for (const auto& recipe : candidates_for(gc.scaling)) {
+        for (const auto& recipe : candidates_for(gc, dir)) {
           auto& out = emulated[recipe.name];
           if (out.empty()) out = numerics::emulate_gemm(a, b, recipe, threads);
           GemmCandidateCheck cc;
