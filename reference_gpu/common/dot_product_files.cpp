@@ -25,14 +25,32 @@ std::uint32_t parse_hex_field(const std::string& s, const std::filesystem::path&
                     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
                   });
   if (!ok)
-    throw FormatError(where(file, line) + "field " + std::to_string(field) + " '" + s +
-                      "' is not a binary32 bit pattern in 8 hex digits");
+    throw FormatError(where(file, line) + "field " + std::to_string(field) + " " + quoted_value(s) +
+                      " is not a binary32 bit pattern in 8 hex digits");
   return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
 }
 
 const char* kHex = "0123456789abcdef";
 
 }  // namespace
+
+std::string quoted_value(std::string_view text) {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict) about "'" + std::string(...).
+  std::string out(1, '\'');
+  if (text.size() <= kMaxQuotedChars) {
+    out.append(text);
+    out.push_back('\'');
+    return out;
+  }
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so that the prefix stays valid text.
+  std::size_t cut = kMaxQuotedChars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+  out.append(text.substr(0, cut));
+  out.append("'... (");
+  out.append(std::to_string(text.size()));
+  out.append(" characters)");
+  return out;
+}
 
 std::map<std::string, std::string> read_info_file(const std::filesystem::path& file) {
   auto in = open_or_throw(file);
@@ -46,7 +64,7 @@ std::map<std::string, std::string> read_info_file(const std::filesystem::path& f
     std::string value;
     std::getline(words >> std::ws, value);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\r' || value.back() == '\t')) value.pop_back();
-    if (value.empty()) throw FormatError(where(file, n) + "key '" + key + "' has no value");
+    if (value.empty()) throw FormatError(where(file, n) + "key " + quoted_value(key) + " has no value");
     info[key] = value;
   }
   return info;
@@ -93,7 +111,7 @@ std::vector<std::uint32_t> read_bit_strings(const std::filesystem::path& file) {
   for (std::size_t n = 1; std::getline(in, line); ++n) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (line.size() != 32 || line.find_first_not_of("01") != std::string::npos)
-      throw FormatError(where(file, n) + "'" + line + "' is not a 32-character 0/1 string");
+      throw FormatError(where(file, n) + quoted_value(line) + " is not a 32-character 0/1 string");
     std::uint32_t v = 0;
     for (char ch : line) v = (v << 1) | static_cast<std::uint32_t>(ch - '0');
     values.push_back(v);
@@ -122,7 +140,7 @@ DotProductSet read_dot_product_set(const std::filesystem::path& dir) {
   };
   s.format = get("format");
   if (s.format != "e4m3" && s.format != "e5m2" && s.format != "bf16")
-    throw FormatError(info_file.string() + ": format '" + s.format + "' is not e4m3, e5m2 or bf16");
+    throw FormatError(info_file.string() + ": format " + quoted_value(s.format) + " is not e4m3, e5m2 or bf16");
   const std::string k_text = get("k");
   try {
     s.k = std::stoi(k_text);
@@ -131,7 +149,7 @@ DotProductSet read_dot_product_set(const std::filesystem::path& dir) {
   }
   const int instruction_k = s.format == "bf16" ? 16 : 32;
   if (s.k <= 0 || s.k % instruction_k != 0)
-    throw FormatError(info_file.string() + ": k '" + k_text + "' must be a positive multiple of " +
+    throw FormatError(info_file.string() + ": k " + quoted_value(k_text) + " must be a positive multiple of " +
                       std::to_string(instruction_k) + " for " + s.format);
   if (const auto it = info.find("description"); it != info.end()) s.description = it->second;
   int ka = s.k, kb = s.k;
@@ -147,7 +165,7 @@ DotProductSet read_dot_product_set(const std::filesystem::path& dir) {
                         std::to_string(s.rows()));
   }
   if (const auto it = info.find("rows"); it != info.end() && it->second != std::to_string(s.rows()))
-    throw FormatError(info_file.string() + ": rows '" + it->second + "' but a.txt has " + std::to_string(s.rows()));
+    throw FormatError(info_file.string() + ": rows " + quoted_value(it->second) + " but a.txt has " + std::to_string(s.rows()));
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace codesim::reference {
@@ -22,6 +23,14 @@ class FormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The most characters of a bad value a FormatError repeats (as the emulator's data files:
+/// io::kMaxQuotedChars), so that a megabyte-long field gives a short message.
+inline constexpr std::size_t kMaxQuotedChars = 80;
+
+/// `text` in quotes when it has at most kMaxQuotedChars characters, else its first ones (not
+/// cutting a UTF-8 sequence) followed by "... (N characters)".
+[[nodiscard]] std::string quoted_value(std::string_view text);
 
 struct DotProductSet {
   std::string format;       ///< input format of a and b: e4m3, e5m2 or bf16

@@ -35,7 +35,7 @@ int positive_int(const std::map<std::string, std::string>& info, const std::file
   } catch (const std::exception&) {
     v = 0;
   }
-  if (v <= 0) throw FormatError(file.string() + ": " + key + " '" + it->second + "' is not a positive integer");
+  if (v <= 0) throw FormatError(file.string() + ": " + key + " " + quoted_value(it->second) + " is not a positive integer");
   return v;
 }
 
@@ -76,9 +76,9 @@ GemmCase read_gemm_case(const std::filesystem::path& dir) {
   c.scaling = info.count("scaling") ? info.at("scaling") : "";
   if (info.count("description")) c.description = info.at("description");
   if (c.format != "e4m3" && c.format != "e5m2")
-    throw FormatError(info_file.string() + ": format '" + c.format + "' is not e4m3 or e5m2");
+    throw FormatError(info_file.string() + ": format " + quoted_value(c.format) + " is not e4m3 or e5m2");
   if (c.scaling != "blockwise" && c.scaling != "per-tensor")
-    throw FormatError(info_file.string() + ": scaling '" + c.scaling + "' is not blockwise or per-tensor");
+    throw FormatError(info_file.string() + ": scaling " + quoted_value(c.scaling) + " is not blockwise or per-tensor");
   // cuBLASLt's FP8 rules: dimensions multiples of 16; the block modes need K in 128s.
   if (c.m % 16 != 0 || c.n % 16 != 0 || c.k % (c.scaling == "blockwise" ? 128 : 16) != 0)
     throw FormatError(info_file.string() + ": m " + std::to_string(c.m) + ", n " + std::to_string(c.n) + ", k " +

@@ -72,7 +72,7 @@ std::int64_t integer(const CsvTable& t, std::size_t row, const std::string& col,
     ok = false;
   }
   if (!ok || v < min)
-    throw FormatError(t.where(row, col) + "'" + s + "' is not an integer >= " + std::to_string(min));
+    throw FormatError(t.where(row, col) + quoted_value(s) + " is not an integer >= " + std::to_string(min));
   return v;
 }
 
@@ -87,7 +87,7 @@ std::vector<std::int64_t> integer_list(const CsvTable& t, std::size_t row, const
     } catch (const std::exception&) {
       v = -1;
     }
-    if (v < 0) throw FormatError(t.where(row, col) + "'" + s + "' is not a non-negative integer");
+    if (v < 0) throw FormatError(t.where(row, col) + quoted_value(s) + " is not a non-negative integer");
     out.push_back(v);
   }
   if (out.empty()) throw FormatError(t.where(row, col) + "empty list");
@@ -130,7 +130,7 @@ std::vector<GroupedGemmShape> read_grouped_gemm_shapes(const std::filesystem::pa
     s.name = t.rows[r][t.column("name")];
     s.layout = t.rows[r][t.column("layout")];
     if (s.layout != "contiguous" && s.layout != "masked")
-      throw FormatError(t.where(r, "layout") + "'" + s.layout + "' is not contiguous or masked");
+      throw FormatError(t.where(r, "layout") + quoted_value(s.layout) + " is not contiguous or masked");
     s.n = integer(t, r, "n", 1);
     s.k = integer(t, r, "k", 1);
     s.ms = integer_list(t, r, "ms");
