@@ -48,7 +48,7 @@ double CsvTable::number(const Row& row, const std::string& name, double lo, doub
   }
   if (used != cell.size() || cell.empty() || !std::isfinite(v) || v < lo || v > hi)
     throw DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a number in [{}, {}]", file.string(),
-                                    row.first, name, cell, lo, hi));
+                                    row.first, name, bounded_quote(cell), lo, hi));
   return v;
 }
 
@@ -56,7 +56,7 @@ std::int64_t CsvTable::integer(const Row& row, const std::string& name, std::int
   const double v = number(row, name, static_cast<double>(lo), static_cast<double>(hi));
   if (v != std::floor(v))
     throw DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a whole number", file.string(), row.first,
-                                    name, row.second[column(name)]));
+                                    name, bounded_quote(row.second[column(name)])));
   return static_cast<std::int64_t>(v);
 }
 
@@ -81,6 +81,10 @@ CsvTable parse_csv_text(const std::string& text, const std::filesystem::path& fi
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
     auto cells = split(line);
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      if (cells[c].size() > kMaxCsvCellChars)
+        throw DataFileError(fmt::format("{}: line {}: field {} = '{}': longer than {} characters", file.string(), number,
+                                        c + 1, bounded_quote(cells[c]), kMaxCsvCellChars));
     if (t.header.empty()) {
       t.header = std::move(cells);
       continue;

@@ -11,6 +11,11 @@
 
 namespace codesim::io {
 
+/// The longest cell a table may hold: the published tables hold numbers, names and notes of at
+/// most a few hundred characters. A longer cell is refused on reading, which also keeps every
+/// message that repeats a cell short.
+inline constexpr std::size_t kMaxCsvCellChars = 256;
+
 struct CsvTable {
   using Row = std::pair<int, std::vector<std::string>>;  ///< (line number, cells)
   std::filesystem::path file;
@@ -28,8 +33,8 @@ struct CsvTable {
   [[nodiscard]] std::int64_t integer(const Row& row, const std::string& name, std::int64_t lo, std::int64_t hi) const;
 };
 
-/// Throws io::DataFileError for an unreadable file, no header, no rows, or a row whose field
-/// count differs from the header's.
+/// Throws io::DataFileError for an unreadable file, no header, no rows, a row whose field
+/// count differs from the header's, or a cell longer than kMaxCsvCellChars.
 [[nodiscard]] CsvTable read_csv(const std::filesystem::path& file);
 /// The same for a file's text, already read (`file` names it in messages).
 [[nodiscard]] CsvTable parse_csv_text(const std::string& text, const std::filesystem::path& file);
