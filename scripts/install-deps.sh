@@ -2,7 +2,8 @@
 # Installs the Debian packages codesim needs, only those missing (idempotent).
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config libsystemc-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libmpfr-dev libgmp-dev gnuplot-nox)
+          libgtest-dev libgmock-dev libbenchmark-dev libmpfr-dev libgmp-dev gnuplot-nox
+          clang-14 libclang-rt-14-dev)  # clang and its libFuzzer runtime: scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, then build and run ctest twice, in Release
-# and under AddressSanitizer + UndefinedBehaviorSanitizer.
+# and under AddressSanitizer + UndefinedBehaviorSanitizer, then fuzz every parser briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,3 +12,7 @@ scripts/build.sh build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCODESIM_SANI
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DCODESIM_BUILD_BENCH=OFF -DCODESIM_BUILD_REFERENCE_GPU=OFF
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --parallel "$(nproc)")
+# Every parser under libFuzzer (clang build of the fuzz targets only, build-fuzz), about a minute in
+# all; the committed crash inputs were already replayed by both ctest runs.
+targets=$(ls fuzz/*_fuzz.cpp | wc -l)
+scripts/fuzz.sh $(( 60 / targets > 0 ? 60 / targets : 1 ))
