@@ -6,6 +6,7 @@
 
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/io/input_file.hpp"
+#include "emulator/io/json_fields.hpp"
 
 namespace codesim::cli {
 
@@ -65,7 +66,7 @@ std::uint32_t parse_hex32(const LineReader& r, std::string_view field, std::size
   }
   if (!ok)
     throw InputError(r.where() + "field " + std::to_string(field_number) + " (" + std::string(role) + "): '" +
-                     std::string(field) + "' is not 8 hex digits of a binary32 bit pattern");
+                     io::bounded_quote(field) + "' is not 8 hex digits of a binary32 bit pattern");
   return v;
 }
 
