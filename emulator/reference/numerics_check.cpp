@@ -63,7 +63,12 @@ bool load_published_layout(const std::filesystem::path& dir, LoadedSet& out) {
   out.set.k = k;
   out.set.b = reference::read_hex_rows(b_file, k);
   if (out.set.b.size() != out.set.a.size()) throw reference::FormatError(b_file.string() + ": row count differs from a");
-  if (!c_file.empty()) out.set.c = reference::read_bit_strings(c_file);
+  if (!c_file.empty()) {
+    out.set.c = reference::read_bit_strings(c_file);
+    if (out.set.c.size() != out.set.rows())
+      throw reference::FormatError(c_file.string() + ": " + std::to_string(out.set.c.size()) + " rows, " +
+                                   a_file.filename().string() + " has " + std::to_string(out.set.rows()));
+  }
   return true;
 }
 
