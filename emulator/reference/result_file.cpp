@@ -28,20 +28,33 @@ std::string text_field(const json& object, const std::string& key, const std::st
   return it->get<std::string>();
 }
 
+/// The largest size of one dimension (rows, columns, K, tokens, hidden) and the most groups a
+/// result may give: the published tables' limits (sim::read_published_*), far beyond any GPU
+/// benchmark's shape, and small enough that sums and products of them (2 x intermediate, the
+/// tokens of all groups) stay far from overflowing.
+constexpr std::int64_t kMaxDimension = std::int64_t{1} << 24;
+constexpr std::size_t kMaxGroups = 4096;
+
 std::int64_t positive(const json& shape, const char* key, const std::filesystem::path& file, const std::string& where) {
   const auto it = shape.find(key);
-  if (it == shape.end() || !it->is_number_integer() || it->get<std::int64_t>() < 1)
-    fail(file, where + ".shape." + key, it == shape.end() ? "missing" : quoted(*it) + " is not a positive integer");
+  if (it == shape.end() || !it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+      it->get<std::int64_t>() > kMaxDimension)
+    fail(file, where + ".shape." + key,
+         it == shape.end() ? "missing"
+                           : quoted(*it) + " is not a positive integer up to " + std::to_string(kMaxDimension));
   return it->get<std::int64_t>();
 }
 
 std::vector<std::int64_t> rows_list(const json& shape, const std::filesystem::path& file, const std::string& where) {
   const auto it = shape.find("ms");
   if (it == shape.end() || !it->is_array() || it->empty()) fail(file, where + ".shape.ms", "missing or empty");
+  if (it->size() > kMaxGroups)
+    fail(file, where + ".shape.ms", std::to_string(it->size()) + " groups, more than " + std::to_string(kMaxGroups));
   std::vector<std::int64_t> ms;
   for (const auto& v : *it) {
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      fail(file, where + ".shape.ms", quoted(v) + " is not a non-negative integer");
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > kMaxDimension)
+      fail(file, where + ".shape.ms",
+           quoted(v) + " is not a non-negative integer up to " + std::to_string(kMaxDimension));
     ms.push_back(v.get<std::int64_t>());
   }
   return ms;

@@ -34,7 +34,8 @@ struct ResultFile {
 
 /// Checks and reads a parsed result-schema document read from `file`. Throws io::DataFileError
 /// naming the file, the field and (a bounded prefix of) the value: wrong schema, no results
-/// array, a field of the wrong type, a missing or non-positive shape field or time.
+/// array, a field of the wrong type, a shape field missing or outside [1, 2^24] (group rows
+/// [0, 2^24], at most 4096 groups), a missing or non-positive time.
 [[nodiscard]] ResultFile parse_result_file(const nlohmann::json& doc, const std::filesystem::path& file);
 
 }  // namespace codesim::emulator_reference
