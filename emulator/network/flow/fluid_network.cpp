@@ -10,14 +10,25 @@ namespace codesim::network::flow {
 
 namespace {
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Below this many active flows the flow arrays stay in the first cache levels whatever their
+// order, and laying them out again would only cost time.
+constexpr std::size_t kRelayoutMinFlows = 4096;
+
+/// v[order[0]], v[order[1]], ... in place of v.
+template <typename T>
+void permute(std::vector<T>& v, const std::vector<std::uint32_t>& order) {
+  std::vector<T> out;
+  out.reserve(order.size());
+  for (const std::uint32_t i : order) out.push_back(v[i]);
+  v.swap(out);
 }
+}  // namespace
 
 LinkId FluidNetwork::add_link(std::string name, int link_class, double capacity_bytes_per_s) {
   if (!(capacity_bytes_per_s > 0.0) || !std::isfinite(capacity_bytes_per_s))
     throw std::invalid_argument("link " + name + ": capacity must be positive and finite");
   links_.push_back(Link{std::move(name), link_class, capacity_bytes_per_s, 0.0, 0.0, 0.0});
   uses_of_link_.emplace_back();
-  link_integral_.push_back(1);
   link_uses_.push_back(0);
   link_flows_.emplace_back();
   fill_.push_back(LinkFill{});
@@ -95,9 +106,6 @@ std::uint32_t FluidNetwork::use_id(const LinkUse& use) {
   const auto id = static_cast<std::uint32_t>(uses_.size());
   uses_.push_back(use);
   use_flows_.push_back(0);
-  // Below 2^16, counts (< 2^32 path entries in all) times weights and their sums stay exact.
-  if (!(use.weight == std::floor(use.weight) && use.weight <= 65536.0))
-    link_integral_[static_cast<std::size_t>(use.link)] = 0;
   ids.push_back(id);
   return id;
 }
@@ -126,21 +134,28 @@ void FluidNetwork::activate(FlowId id) {
   const Milestones& m = milestones_[f];
   const auto slot = static_cast<std::uint32_t>(act_id_.size());
   act_id_.push_back(id);
+  act_order_.push_back(activations_++);
   act_remaining_.push_back(record.bytes);
   act_rate_.push_back(-1.0);
   act_after_crossing_.push_back(m.bytes.empty() ? 0.0 : record.bytes - m.bytes[0]);
   act_next_milestone_.push_back(0);
-  act_path_begin_.push_back(path_start_[f]);
-  act_path_end_.push_back(path_start_[f + 1]);
+  // Bounded by path_ids_'s size, which start_flow keeps below 2^32: act_paths_ holds each
+  // active flow's path once, and relayout() drops the finished ones.
+  const auto begin = static_cast<std::uint32_t>(act_paths_.size());
+  act_paths_.insert(act_paths_.end(), path_ids_.begin() + path_start_[f], path_ids_.begin() + path_start_[f + 1]);
+  const auto end = static_cast<std::uint32_t>(act_paths_.size());
+  act_path_begin_.push_back(begin);
+  act_path_end_.push_back(end);
   act_finished_.push_back(0);
   act_crossing_.push_back(kInfinity);
-  for (std::uint32_t p = path_start_[f]; p < path_start_[f + 1]; ++p) {
-    const std::uint32_t u = path_ids_[p];
+  for (std::uint32_t p = begin; p < end; ++p) {
+    const std::uint32_t u = act_paths_[p];
     const auto l = static_cast<std::size_t>(uses_[u].link);
     ++use_flows_[u];
     ++link_uses_[l];
-    link_flows_[l].push_back(LinkEntry{slot, u, path_start_[f], path_start_[f + 1]});
+    link_flows_[l].push_back(LinkEntry{slot, u, begin, end});
   }
+  ++activated_since_layout_;
   rates_dirty_ = true;
 }
 
@@ -159,48 +174,49 @@ void FluidNetwork::settle() {
   ref_time_ = now_;
 }
 
-void FluidNetwork::compact() {
-  constexpr std::uint32_t kDropped = std::numeric_limits<std::uint32_t>::max();
-  const std::size_t n = act_id_.size();
-  remap_.resize(n);
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (act_finished_[i]) {
-      remap_[i] = kDropped;
-      continue;
-    }
-    const std::size_t j = kept++;
-    remap_[i] = static_cast<std::uint32_t>(j);
-    if (j == i) continue;
-    act_id_[j] = act_id_[i];
-    act_remaining_[j] = act_remaining_[i];
-    act_rate_[j] = act_rate_[i];
-    act_after_crossing_[j] = act_after_crossing_[i];
-    act_next_milestone_[j] = act_next_milestone_[i];
-    act_path_begin_[j] = act_path_begin_[i];
-    act_path_end_[j] = act_path_end_[i];
-    act_finished_[j] = 0;
-    act_crossing_[j] = act_crossing_[i];
+void FluidNetwork::relayout(const std::vector<std::uint32_t>& order) {
+  permute(act_id_, order);
+  permute(act_order_, order);
+  permute(act_remaining_, order);
+  permute(act_rate_, order);
+  permute(act_after_crossing_, order);
+  permute(act_next_milestone_, order);
+  permute(act_crossing_, order);
+  std::vector<std::uint32_t> paths;
+  paths.reserve(act_paths_.size());
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    const std::uint32_t i = order[j];
+    const auto begin = static_cast<std::uint32_t>(paths.size());
+    paths.insert(paths.end(), act_paths_.begin() + act_path_begin_[i], act_paths_.begin() + act_path_end_[i]);
+    act_path_begin_[i] = begin;  // read once per i: order names each index once
+    act_path_end_[i] = static_cast<std::uint32_t>(paths.size());
   }
-  act_id_.resize(kept);
-  act_remaining_.resize(kept);
-  act_rate_.resize(kept);
-  act_after_crossing_.resize(kept);
-  act_next_milestone_.resize(kept);
-  act_path_begin_.resize(kept);
-  act_path_end_.resize(kept);
-  act_finished_.resize(kept);
-  act_crossing_.resize(kept);
+  permute(act_path_begin_, order);
+  permute(act_path_end_, order);
+  act_paths_.swap(paths);
+  act_finished_.assign(order.size(), 0);
   act_finished_count_ = 0;
-  for (std::vector<LinkEntry>& list : link_flows_) {
-    std::size_t out = 0;
-    for (const LinkEntry& e : list) {
-      const std::uint32_t j = remap_[e.active];
-      if (j == kDropped) continue;
-      list[out++] = LinkEntry{j, e.use, e.path_begin, e.path_end};
+  // Each link's list again in the arrays' order, one entry per path use, as activate() builds it.
+  for (std::vector<LinkEntry>& list : link_flows_) list.clear();
+  for (std::size_t j = 0; j < order.size(); ++j) {
+    const std::uint32_t begin = act_path_begin_[j];
+    const std::uint32_t end = act_path_end_[j];
+    for (std::uint32_t p = begin; p < end; ++p) {
+      const std::uint32_t u = act_paths_[p];
+      link_flows_[static_cast<std::size_t>(uses_[u].link)].push_back(
+          LinkEntry{static_cast<std::uint32_t>(j), u, begin, end});
     }
-    list.resize(out);
   }
+  activated_since_layout_ = 0;
+}
+
+void FluidNetwork::compact() {
+  order_scratch_.clear();
+  for (std::size_t i = 0; i < act_id_.size(); ++i)
+    if (!act_finished_[i]) order_scratch_.push_back(static_cast<std::uint32_t>(i));
+  const std::size_t fresh = activated_since_layout_;
+  relayout(order_scratch_);
+  activated_since_layout_ = fresh;  // kept in order, not laid out again
 }
 
 // Progressive filling: raise every unfrozen flow's rate together until some link is full;
@@ -222,10 +238,11 @@ void FluidNetwork::compute_rates() {
     if (link_uses_[l] <= 0) continue;
     touched_links_.push_back(static_cast<LinkId>(l));
     fill_[l].remaining = links_[l].capacity;
-    // The sum of the weights of the link's unfinished flows, in activation order (the order
-    // decides the rounding of weights that are not small integers).
+    // The sum of the weights of the link's unfinished flows: a product per weight the link is
+    // used at (exact for small integer weights; for others, rounded once per weight instead of
+    // once per flow), unless the link has been used at more weights than it has flows listed.
     double weight = 0.0;
-    if (link_integral_[l]) {
+    if (uses_of_link_[l].size() <= link_flows_[l].size()) {
       for (const std::uint32_t u : uses_of_link_[l])
         if (use_flows_[u] > 0) weight += static_cast<double>(use_flows_[u]) * uses_[u].weight;
     } else {
@@ -237,6 +254,9 @@ void FluidNetwork::compute_rates() {
   const std::size_t n = act_id_.size();
   for (std::size_t i = 0; i < n; ++i)
     if (!act_finished_[i]) act_rate_[i] = -1.0;  // unfrozen
+  freeze_order_.resize(n);
+  std::uint32_t* const frozen = freeze_order_.data();
+  std::size_t frozen_count = 0;
 
   share_heap_.clear();
   for (const LinkId l : touched_links_) {
@@ -263,15 +283,17 @@ void FluidNetwork::compute_rates() {
       continue;
     }
     heap_pop();
-    // Freeze every unfrozen flow of this link at its share; each other link they cross is
-    // looked at once afterwards, however many of its flows were frozen here.
+    // Freeze every unfrozen flow of this link at its share. Every flow of a round gets the same
+    // share, so a link's capacity is charged once per round for the weights its frozen flows
+    // summed: the walk over the frozen paths only adds a weight per use, and each link they
+    // cross is looked at once afterwards, however many of its flows were frozen here.
     ++freeze_round_;
     // Local copies: the loop stores doubles and integers, after which the compiler would
     // otherwise reload every array's address from the object on each use.
     const std::int64_t round = freeze_round_;
     LinkFill* const fill = fill_.data();
     const LinkUse* const uses = uses_.data();
-    const std::uint32_t* const path_ids = path_ids_.data();
+    const std::uint32_t* const path_ids = act_paths_.data();
     double* const rate = act_rate_.data();
     LinkId* const changed = changed_links_.data();
     std::size_t changed_count = 0;
@@ -288,22 +310,28 @@ void FluidNetwork::compute_rates() {
       const LinkEntry& e = entries[k];
       if (rate[e.active] >= 0.0) continue;  // frozen already, or finished
       rate[e.active] = share;
+      frozen[frozen_count++] = e.active;
       for (std::uint32_t p = e.path_begin; p < e.path_end; ++p) {
         const LinkUse& use = uses[path_ids[p]];
         LinkFill& x = fill[use.link];
-        x.remaining -= use.weight * share;
-        x.unfrozen -= use.weight;
-        x.load += use.weight * share;
         if (x.mark != round) {
           x.mark = round;
+          x.frozen = use.weight;
           changed[changed_count++] = use.link;
+        } else {
+          x.frozen += use.weight;
         }
       }
     }
-    fill[li].unfrozen = 0.0;
     for (std::size_t k = 0; k < changed_count; ++k) {
       const auto u = static_cast<std::size_t>(changed[k]);
-      if (u == li) continue;
+      fill[u].remaining -= fill[u].frozen * share;
+      fill[u].unfrozen -= fill[u].frozen;
+      fill[u].load += fill[u].frozen * share;
+      if (u == li) {
+        fill[u].unfrozen = 0.0;
+        continue;
+      }
       if (fill[u].unfrozen <= 1e-12) {
         fill[u].unfrozen = 0.0;
         continue;
@@ -320,9 +348,23 @@ void FluidNetwork::compute_rates() {
     Link& link = links_[static_cast<std::size_t>(l)];
     link.peak_utilisation = std::max(link.peak_utilisation, fill_[static_cast<std::size_t>(l)].load / link.capacity);
   }
+  freeze_order_.resize(frozen_count);
+  // A large batch of flows joined since the arrays were last laid out: lay them out in the
+  // order they froze. The next computations freeze them in nearly the same order (the
+  // bottlenecks move slowly), so a link's flows then lie together in the arrays and their
+  // paths, instead of one cache line apart each (at EP320 a link's flows are otherwise a few
+  // hundred flows apart, and the filling waited on memory for most of its time).
+  const std::size_t unfinished = n - act_finished_count_;
+  if (unfinished >= kRelayoutMinFlows && 4 * activated_since_layout_ >= unfinished) {
+    // A flow left without a share (every link it crosses rounded to no unfrozen weight) goes last.
+    for (std::size_t i = 0; i < n; ++i)
+      if (!act_finished_[i] && act_rate_[i] < 0.0) freeze_order_.push_back(static_cast<std::uint32_t>(i));
+    relayout(freeze_order_);
+  }
   // Every flow's next crossing, heaped once (linear) rather than pushed one by one.
   crossings_.clear();
-  for (std::size_t i = 0; i < n; ++i) {
+  double next_crossing = kInfinity;
+  for (std::size_t i = 0; i < act_id_.size(); ++i) {
     const double rate = act_rate_[i];
     if (act_finished_[i] || rate <= 0.0) {
       act_crossing_[i] = kInfinity;
@@ -330,7 +372,9 @@ void FluidNetwork::compute_rates() {
     }
     const double left = act_remaining_[i] - act_after_crossing_[i];
     act_crossing_[i] = ref_time_ + std::max(0.0, left) / rate;
+    next_crossing = std::min(next_crossing, act_crossing_[i]);
   }
+  next_crossing_ = next_crossing;
 }
 
 void FluidNetwork::heap_sift_up(std::size_t pos) {
@@ -375,10 +419,11 @@ void FluidNetwork::push_crossing(std::uint32_t i) {
   const double left = act_remaining_[i] - act_after_crossing_[i];
   const double time = ref_time_ + std::max(0.0, left) / act_rate_[i];
   if (time <= horizon_) {
-    crossings_.push_back(Crossing{time, i});
+    crossings_.push_back(Crossing{time, i, act_order_[i]});
     std::push_heap(crossings_.begin(), crossings_.end(), CrossingLater{});
   } else {
     act_crossing_[i] = time;
+    next_crossing_ = std::min(next_crossing_, time);
   }
 }
 
@@ -406,7 +451,7 @@ void FluidNetwork::handle_crossing(const Crossing& c) {
   ++act_finished_count_;
   const FlowRecord& record = flows_[f];
   for (std::uint32_t p = act_path_begin_[i]; p < act_path_end_[i]; ++p) {
-    const std::uint32_t u = path_ids_[p];
+    const std::uint32_t u = act_paths_[p];
     const auto l = static_cast<std::size_t>(uses_[u].link);
     links_[l].bytes += uses_[u].weight * record.bytes;
     --use_flows_[u];
@@ -427,9 +472,7 @@ void FluidNetwork::run() {
     // The window's crossings are taken out of act_crossing_ into the heap; the heap is empty
     // here (a window ends when nothing in it is left).
     const std::size_t n = act_crossing_.size();
-    double next_crossing = kInfinity;
-    for (std::size_t i = 0; i < n; ++i) next_crossing = std::min(next_crossing, act_crossing_[i]);
-    const double first = std::min(next_event, next_crossing);
+    const double first = std::min(next_event, next_crossing_);
     if (first == kInfinity) {
       for (const char finished : act_finished_)
         if (!finished) throw std::logic_error("fluid network: active flows with no rate");
@@ -439,11 +482,17 @@ void FluidNetwork::run() {
     const double horizon = first + std::max(options_.finish_batch_absolute_s, options_.finish_batch_relative * first);
     horizon_ = horizon;
     crossings_.clear();
-    for (std::size_t i = 0; i < n; ++i)
-      if (act_crossing_[i] <= horizon) {
-        crossings_.push_back(Crossing{act_crossing_[i], static_cast<std::uint32_t>(i)});
+    double after = kInfinity;  // the earliest crossing left beyond the window
+    for (std::size_t i = 0; i < n; ++i) {
+      const double t = act_crossing_[i];
+      if (t <= horizon) {
+        crossings_.push_back(Crossing{t, static_cast<std::uint32_t>(i), act_order_[i]});
         act_crossing_[i] = kInfinity;
+      } else {
+        after = std::min(after, t);
       }
+    }
+    next_crossing_ = after;
     std::make_heap(crossings_.begin(), crossings_.end(), CrossingLater{});
     for (;;) {
       const double te = events_.empty() ? kInfinity : events_.top().time;

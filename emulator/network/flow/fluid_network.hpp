@@ -17,6 +17,7 @@
 // they are complete once run() returns; busy time and peak utilisation follow every step.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <string>
 #include <vector>
@@ -73,16 +74,17 @@ class FluidNetwork final : public NetworkBackend {
   };
   struct Crossing {  ///< a flow reaching a milestone or its end, at the current rates
     double time;
-    std::uint32_t active;  ///< the flow's index in the active arrays (activation order)
+    std::uint32_t active;  ///< the flow's index in the active arrays
+    std::uint32_t order;   ///< its activation order (act_order_)
   };
   /// Orders a min-heap: earliest first, ties in activation order (the determinism rule).
   struct CrossingLater {
     bool operator()(const Crossing& a, const Crossing& b) const {
-      return a.time != b.time ? a.time > b.time : a.active > b.active;
+      return a.time != b.time ? a.time > b.time : a.order > b.order;
     }
   };
 
-  /// A flow as a link's list holds it: its index in the active arrays and its path.
+  /// A flow as a link's list holds it: its index in the active arrays and its path in act_paths_.
   struct LinkEntry {
     std::uint32_t active;
     std::uint32_t use;  ///< the flow's use of the link (an index into uses_)
@@ -98,7 +100,10 @@ class FluidNetwork final : public NetworkBackend {
   /// Moves every active flow's remaining bytes and the links' busy times up to now_ at the
   /// rates of the last computation.
   void settle();
-  /// Drops the finished flows from the active arrays and the links' lists, keeping the order.
+  /// Lays the active arrays, their paths and the links' lists out again in `order` (indices
+  /// into the active arrays: every unfinished flow once); finished flows are dropped.
+  void relayout(const std::vector<std::uint32_t>& order);
+  /// Drops the finished flows, keeping the order.
   void compact();
   void compute_rates();
   void push_crossing(std::uint32_t active_index);
@@ -128,19 +133,20 @@ class FluidNetwork final : public NetworkBackend {
   std::vector<std::uint32_t> path_start_{0};
   std::vector<std::uint32_t> path_ids_;
   std::vector<LinkUse> uses_;
-  /// Per use: how many active, unfinished flows cross its link at its weight. Where a link's
-  /// weights are all small integers (DeepEP's are), its summed weight is then a few products
-  /// instead of a pass over its flows, and exact, so equal to the sum taken flow by flow.
+  /// Per use: how many active, unfinished flows cross its link at its weight, so that a link's
+  /// summed weight is a few products instead of a pass over its flows.
   std::vector<std::int64_t> use_flows_;
-  std::vector<char> link_integral_;  ///< per link: every weight it is used at is a small integer
   std::vector<std::vector<std::uint32_t>> uses_of_link_;  ///< per link, its ids in uses_
 
-  // The active flows, one entry per index in every array, in activation order. A flow that
-  // finishes keeps its index, marked finished, until compact() drops the finished flows
-  // (when they outnumber the rest), so that the links' lists stay valid in between. Separate
-  // arrays because the rate computation's loops each read one or two fields of flows in no
-  // useful order, and a dense array of that field stays in cache.
+  // The active flows, one entry per index in every array: in activation order, until a large
+  // batch of activations is laid out again in the order the rate computation froze them (see
+  // relayout()). A flow that finishes keeps its index, marked finished, until compact() drops
+  // the finished flows (when they outnumber the rest), so that the links' lists stay valid in
+  // between. Separate arrays because the rate computation's loops each read one or two fields
+  // of flows, and a dense array of that field stays in cache.
   std::vector<FlowId> act_id_;
+  std::vector<std::uint32_t> act_order_;  ///< activation order, which breaks ties between crossings
+  std::uint32_t activations_ = 0;
   std::vector<double> act_remaining_;  ///< at ref_time_
   /// < 0: started since the rates were computed, no share yet, or unfrozen during a
   /// computation; a finished flow keeps its last rate (>= 0), so the filling skips it.
@@ -149,8 +155,15 @@ class FluidNetwork final : public NetworkBackend {
   /// flow's end; else its size less the next milestone).
   std::vector<double> act_after_crossing_;
   std::vector<std::uint32_t> act_next_milestone_;
-  std::vector<std::uint32_t> act_path_begin_;  ///< copies of path_start_[id], path_start_[id + 1]
+  // Each active flow's path, copied into act_paths_ in the active arrays' order: the flows a
+  // link freezes together then read neighbouring paths instead of one scattered over
+  // path_ids_ per flow.
+  std::vector<std::uint32_t> act_path_begin_;
   std::vector<std::uint32_t> act_path_end_;
+  std::vector<std::uint32_t> act_paths_;
+  /// The unfinished flows in the order the last computation froze them.
+  std::vector<std::uint32_t> freeze_order_;
+  std::size_t activated_since_layout_ = 0;
   std::vector<char> act_finished_;
   std::size_t act_finished_count_ = 0;
 
@@ -160,6 +173,7 @@ class FluidNetwork final : public NetworkBackend {
   // ordered: heaping all flows' crossings at every rate computation, as before, cost more
   // than the computation's own filling at EP256, for the few hundred a window handles.
   std::vector<double> act_crossing_;  ///< per active flow; infinite: none pending
+  double next_crossing_ = std::numeric_limits<double>::infinity();  ///< the earliest in act_crossing_
   std::vector<Crossing> crossings_;
   double horizon_ = 0.0;  ///< the current window's end
 
@@ -168,12 +182,12 @@ class FluidNetwork final : public NetworkBackend {
   /// The active flows on each link, one entry per path use, in activation order (finished ones
   /// until compact()); kept across computations, appended to when a flow starts.
   std::vector<std::vector<LinkEntry>> link_flows_;
-  // Scratch of compute_rates, per link, kept to avoid reallocations. The filling updates all
-  // four fields of every link of every flow it freezes: one struct is one cache line to touch.
+  // Scratch of compute_rates, per link, kept to avoid reallocations.
   struct LinkFill {
     double remaining = 0.0;  ///< capacity not yet given to frozen flows
     double unfrozen = 0.0;   ///< summed weights of the flows not yet frozen
     double load = 0.0;       ///< capacity given to frozen flows
+    double frozen = 0.0;     ///< summed weights of the flows frozen in the current round
     std::int64_t mark = -1;  ///< the freeze round that last listed the link as changed
   };
   std::vector<LinkFill> fill_;
@@ -192,7 +206,7 @@ class FluidNetwork final : public NetworkBackend {
   };
   std::vector<HeapEntry> share_heap_;
   std::vector<std::int32_t> heap_pos_;  ///< per link: its index in share_heap_, -1 when absent
-  std::vector<std::uint32_t> remap_;    ///< scratch of compact()
+  std::vector<std::uint32_t> order_scratch_;  ///< scratch of compact()
 };
 
 }  // namespace codesim::network::flow
