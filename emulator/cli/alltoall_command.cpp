@@ -17,6 +17,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
 #include "emulator/cli/path_option.hpp"
+#include "emulator/cli/seed_option.hpp"
 #include "emulator/kernels/communication_features.hpp"
 #include "emulator/network/alltoall.hpp"
 #include "emulator/network/cluster_calibration.hpp"
@@ -237,7 +238,7 @@ void add_alltoall_command(CLI::App& app) {
   c->add_option("--sms", o->request.sms, "SMs a normal-mode kernel holds (DeepEP's tests: 24)")
       ->default_val(24)
       ->each([o](const std::string&) { o->sms_given = true; });
-  c->add_option("--seed", o->request.seed, "routing seed")->default_val(1);
+  add_seed_option(c, o->request.seed, "routing seed");
   c->add_option("--proposal", o->proposals, "a proposal (repeatable): a column through its communication hook");
   c->add_option("--backend", o->request.backend, "network backend: fluid | fluid-exact")->default_val("fluid");
   c->add_option("--trace", o->trace, "write a Chrome trace (a track per GPU and per link class)")->check(non_empty_path());

@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <new>
 #include <streambuf>
 #include <string>
 #include <system_error>
@@ -13,6 +15,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/io/atomic_file.hpp"
+#include "emulator/io/json_fields.hpp"
 
 namespace {
 
@@ -101,6 +104,18 @@ int run(int argc, char** argv, CheckedStdout& out) {
     // An unusable output path is the user's to fix, whichever command met it.
     std::cout.flush();
     report(e.what());
+    return codesim::cli::kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    // A request the work limits let through that still needs more memory than the process may
+    // take: the user's to shrink, as any other input past a limit.
+    std::cout.flush();
+    report("out of memory: the request needs more memory than this process may use; run a smaller one "
+           "(fewer rows, tokens or GPUs)");
+    return codesim::cli::kExitBadInput;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the file system refuses (too long, a loop of links, no permission): the user's path.
+    std::cout.flush();
+    report(codesim::io::bounded_quote(e.path1().string()) + ": " + e.code().message());
     return codesim::cli::kExitBadInput;
   } catch (const std::system_error& e) {
     std::cout.flush();

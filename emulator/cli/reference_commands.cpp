@@ -12,6 +12,7 @@
 #include "emulator/cli/cli_error.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/path_option.hpp"
+#include "emulator/cli/seed_option.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/io/json_fields.hpp"
 #include "emulator/io/work_limit.hpp"
@@ -232,7 +233,7 @@ void add_reference_commands(CLI::App& app) {
     c->add_option("--out", o->out, "folder to create (must not exist or be empty)")->required()->check(non_empty_path());
     c->add_option("--rows", o->sets.rows, "rows of each random set (edge-case sets are a fraction of it)")
         ->capture_default_str();
-    c->add_option("--seed", o->sets.seed, "random seed")->capture_default_str();
+    add_seed_option(c, o->sets.seed, "random seed");
     c->callback([o] { run_inputs(*o); });
   }
   {
@@ -254,7 +255,7 @@ void add_reference_commands(CLI::App& app) {
     c->add_option("--published", o->published, "folder with deepgemm_dense_fp8_gemm.csv (../shared/reference/h800)")
         ->required();
     c->add_option("--out", o->out, "folder for the CSV files")->required()->check(non_empty_path());
-    c->add_option("--seed", o->seed, "routing seed of the workload shapes")->capture_default_str();
+    add_seed_option(c, o->seed, "routing seed of the workload shapes");
     c->callback([o] { run_shapes(*o); });
   }
 }

@@ -16,6 +16,7 @@
 #include "emulator/cli/device_option.hpp"
 #include "emulator/cli/path_option.hpp"
 #include "emulator/cli/timing_output.hpp"
+#include "emulator/cli/seed_option.hpp"
 #include "emulator/hw/device_config.hpp"
 #include "emulator/sim/prediction_band.hpp"
 #include "emulator/sim/scenario_simulation.hpp"
@@ -371,7 +372,7 @@ void add_scenario_options(CLI::App* c, ScenarioOptions& o, bool run) {
   c->add_option("--proposal", o.proposals, "proposal(s) to compare with the baseline (repeatable; all: every one)");
   auto* gpu = c->add_option("--gpu", o.gpu, "GPU index in the scenario")->capture_default_str();
   c->add_option("--micro-batch", o.micro_batch, "micro-batch index")->capture_default_str();
-  c->add_option("--seed", o.seed, "routing seed")->capture_default_str();
+  add_seed_option(c, o.seed, "routing seed");
   c->add_flag("--json", o.json, "JSON in the shared result schema (bands as <key>_low and <key>_high)");
   if (!run) return;
   auto* cluster = c->add_option("--cluster", o.cluster,

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/finite_range.hpp"
 #include "emulator/cli/path_option.hpp"
+#include "emulator/cli/seed_option.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "workloads/config/workload_error.hpp"
 #include "workloads/config/workload_catalog.hpp"
@@ -22,7 +24,9 @@ namespace {
 
 namespace wl = codesim::workloads;
 
-void list_workloads(bool json) {
+/// The whole listing, built before anything is printed: a bad file in the catalogue then stops
+/// it with its error alone, not after half a listing.
+std::string list_workloads(bool json) {
   const auto models = wl::model_names();
   const auto scenarios = wl::scenario_names();
   if (json) {
@@ -35,26 +39,28 @@ void list_workloads(bool json) {
     out["score_generators"] = nlohmann::ordered_json::array();
     for (const auto* k : wl::ScoreGeneratorRegistry::instance().all())
       out["score_generators"].push_back({{"name", k->name}, {"summary", k->summary}, {"uses_skew", k->uses_skew}});
-    std::cout << out.dump(2) << "\n";
-    return;
+    return out.dump(2) + "\n";
   }
-  fmt::print("scenarios ({}/scenarios):\n", wl::workload_data_dir().string());
+  std::string text;
+  const auto to = std::back_inserter(text);
+  fmt::format_to(to, "scenarios ({}/scenarios):\n", wl::workload_data_dir().string());
   for (const auto& n : scenarios) {
     const auto s = wl::load_scenario(n);
-    fmt::print("  {:<14} {} {}, {} nodes x {} GPUs, {} tokens/GPU x {} micro-batch(es), {} all-to-all\n", n, s.model,
-               wl::phase_name(s.phase), s.nodes, s.gpus_per_node, s.tokens_per_micro_batch, s.micro_batches,
-               wl::communication_mode_name(s.comm_mode));
+    fmt::format_to(to, "  {:<14} {} {}, {} nodes x {} GPUs, {} tokens/GPU x {} micro-batch(es), {} all-to-all\n", n,
+                   s.model, wl::phase_name(s.phase), s.nodes, s.gpus_per_node, s.tokens_per_micro_batch,
+                   s.micro_batches, wl::communication_mode_name(s.comm_mode));
   }
-  fmt::print("models ({}/models):\n", wl::workload_data_dir().string());
+  fmt::format_to(to, "models ({}/models):\n", wl::workload_data_dir().string());
   for (const auto& n : models) {
     const auto m = wl::load_model(n);
-    fmt::print("  {:<16} {}: {} routed + {} shared experts, top-{}, {:.1f}B total / {:.1f}B activated parameters\n", n,
-               m.display_name, m.routed_experts, m.shared_experts, m.experts_per_token,
-               static_cast<double>(m.total_parameters()) / 1e9, static_cast<double>(m.activated_parameters()) / 1e9);
+    fmt::format_to(to, "  {:<16} {}: {} routed + {} shared experts, top-{}, {:.1f}B total / {:.1f}B activated parameters\n",
+                   n, m.display_name, m.routed_experts, m.shared_experts, m.experts_per_token,
+                   static_cast<double>(m.total_parameters()) / 1e9, static_cast<double>(m.activated_parameters()) / 1e9);
   }
-  fmt::print("score generators (--scores):\n");
+  fmt::format_to(to, "score generators (--scores):\n");
   for (const auto* k : wl::ScoreGeneratorRegistry::instance().all())
-    fmt::print("  {:<12} {}{}\n", k->name, k->summary, k->uses_skew ? " [--skew]" : "");
+    fmt::format_to(to, "  {:<12} {}{}\n", k->name, k->summary, k->uses_skew ? " [--skew]" : "");
+  return text;
 }
 
 std::string mb(std::int64_t bytes) { return fmt::format("{:.2f}", static_cast<double>(bytes) / 1e6); }
@@ -187,7 +193,8 @@ void add_workload_commands(CLI::App& app) {
   list->add_flag("--json", *list_json, "print JSON");
   list->callback([list_json] {
     try {
-      list_workloads(*list_json);
+      const std::string listing = list_workloads(*list_json);
+      std::cout << listing;
     } catch (const wl::WorkloadError& e) {
       throw InputError(e.what());
     }
@@ -197,7 +204,7 @@ void add_workload_commands(CLI::App& app) {
   CLI::App* show = workload->add_subcommand(
       "show", "Routes one MoE layer of a scenario and prints per-GPU expert rows, operators and traffic");
   show->add_option("name", o->name, "scenario name (see workload list) or path to a scenario file")->required();
-  show->add_option("--seed", o->seed, "routing seed (same seed, same draw)");
+  add_seed_option(show, o->seed, "routing seed (same seed, same draw)");
   show->add_option("--skew", o->skew, "expert popularity skew (Zipf exponent; implies --scores zipf)")
       ->check(finite_range(0.0, wl::kMaxSkew));
   show->add_option("--scores", o->scores, "score generator (see workload list)");

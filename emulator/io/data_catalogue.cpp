@@ -25,9 +25,18 @@ std::filesystem::path DataCatalogue::folder() const {
 }
 
 std::vector<std::string> DataCatalogue::names() const {
-  std::vector<std::string> out;
+  const auto dir = folder();
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder(), ec))
+  if (!std::filesystem::is_directory(dir, ec)) {
+    // An empty list would read as "there are none": a mistyped variable must not look like that.
+    const char* env = std::getenv(env_var_.c_str());
+    const bool from_env = env != nullptr && *env != '\0';
+    throw DataFileError(bounded_quote(dir.string()) + ": no such folder of " + kind_ + " files" +
+                        (from_env ? " (" + env_var_ + " is " + bounded_quote(env) + ")"
+                                  : " (the built-in default; set " + env_var_ + " to use another)"));
+  }
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".json") out.push_back(entry.path().stem().string());
   std::sort(out.begin(), out.end());
   return out;
@@ -46,10 +55,11 @@ std::filesystem::path DataCatalogue::resolve(std::string_view name_or_path,
   }
   const auto dir = folder();
   auto file = dir / (std::string(name_or_path) + ".json");
-  if (!std::filesystem::exists(file)) {
+  std::error_code ec;  // a name too long for the file system is an unknown name, not an exception
+  if (!std::filesystem::exists(file, ec)) {
     std::string known;
     for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-    throw DataFileError("unknown " + kind_ + " '" + std::string(name_or_path) + "' in " + dir.string() +
+    throw DataFileError("unknown " + kind_ + " '" + bounded_quote(name_or_path) + "' in " + dir.string() +
                         " (known: " + known + "; or give a path to a " + kind_ + " file)");
   }
   return file;

@@ -66,6 +66,21 @@ TEST_F(WorkloadFiles, TopKLargerThanTheExpertsIsAnError) {
   expect_names(error_of(s, &m), {"model.json", "/moe/experts_per_token", "40", "larger than routed_experts (32)"});
 }
 
+// Issue 15: an FP8 model with no scale block was accepted; a block must also tile the weights.
+TEST_F(WorkloadFiles, Fp8WeightsNeedAScaleBlockThatTilesThem) {
+  const auto s = catalogue_file("scenarios", "train-ep64");
+  auto m = catalogue_file("models", "deepseek-v3");
+  m["quantisation"]["weight_block"] = 0;
+  expect_names(error_of(s, &m), {"model.json", "/quantisation/weight_block", "0", "needs a scale block"});
+  m["quantisation"]["weight_block"] = 896;  // divides hidden 7168 but not intermediate 2048
+  expect_names(error_of(s, &m), {"model.json", "/quantisation/weight_block", "896", "must divide"});
+  m["quantisation"]["weight_block"] = 128;
+  EXPECT_EQ(error_of(s, &m), "");
+  m["quantisation"]["weight_format"] = "bf16";  // 16-bit weights need no scales
+  m["quantisation"]["weight_block"] = 0;
+  EXPECT_EQ(error_of(s, &m), "");
+}
+
 TEST_F(WorkloadFiles, TopKBeyondTheKeptGroupsIsAnError) {
   auto m = catalogue_file("models", "deepseek-v3");
   m["moe"]["router"]["topk_groups"] = 1;

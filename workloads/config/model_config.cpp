@@ -125,8 +125,16 @@ ModelConfig parse_model_config(const nlohmann::json& json, const std::string& fi
 
   JsonObjectReader q = r.object("quantisation");
   m.weight_format = q.string("weight_format");
-  if (!numerics::parse_format(m.weight_format)) q.fail("weight_format", "unknown number format");
+  const auto weight_format = numerics::parse_format(m.weight_format);
+  if (!weight_format) q.fail("weight_format", "unknown number format");
   m.weight_block = static_cast<int>(q.integer("weight_block", 0, 1 << 16));
+  // 8-bit weights carry their scales per block (DeepSeek-V3: 128 x 128); without a block the
+  // model names no scaling at all. A block tiles the weight matrices, so it divides both sides.
+  if (weight_format->total_bits() <= 8 && m.weight_block == 0)
+    q.fail("weight_block", "an 8-bit weight format needs a scale block (DeepSeek-V3: 128)");
+  if (m.weight_block > 0 && (m.hidden % m.weight_block != 0 || m.expert_intermediate % m.weight_block != 0))
+    q.fail("weight_block", "must divide hidden_size (" + std::to_string(m.hidden) + ") and expert_intermediate_size (" +
+                               std::to_string(m.expert_intermediate) + ")");
   m.activation_tile = static_cast<int>(q.integer("activation_tile", 0, 1 << 16));
   if (m.activation_tile > 0 && m.hidden % m.activation_tile != 0)
     q.fail("activation_tile", "must divide hidden_size (" + std::to_string(m.hidden) + ")");
