@@ -52,7 +52,15 @@ bool load_published_layout(const std::filesystem::path& dir, LoadedSet& out) {
     else if (name.rfind("d_", 0) == 0)
       out.d_files.emplace_back(e.path(), name.find("_fp16") != std::string::npos ? "fp16" : "fp32");
   }
-  if (a_file.empty() || b_file.empty()) return false;
+  if (a_file.empty() && b_file.empty() && c_file.empty() && out.d_files.empty()) return false;
+  // Part of a set is a damaged copy, never a set to leave out: skipping it would report fewer
+  // rows checked as a clean pass.
+  std::string missing;
+  if (a_file.empty()) missing += " a_<gpu>_<format>.txt";
+  if (b_file.empty()) missing += " b_<gpu>_<format>.txt";
+  if (out.d_files.empty()) missing += " d_<gpu>_<fp32|fp16>.txt";
+  if (!missing.empty())
+    throw reference::FormatError(dir.string() + ": an incomplete dot-product set, missing" + missing);
   const std::string stem = a_file.stem().string();  // a_H100_E4M3
   out.set.format = lower(stem.substr(stem.rfind('_') + 1));
   if (out.set.format != "e4m3" && out.set.format != "e5m2" && out.set.format != "bf16" &&

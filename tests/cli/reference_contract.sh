@@ -54,6 +54,17 @@ r = json.load(open(sys.argv[1]))["dot"][0]
 assert r["rows"] == 44 and r["mismatches"] == 1, r
 assert r["first_mismatches"] == [{"row": 8, "emulator": "3f800400", "gpu": "3f800000"}], r
 PY
+# A published-layout set with a file missing is an error, not a set left out of the count.
+mkdir -p "$tmp/partial/H100/E4M3" "$tmp/partial/H100/bf16"
+cp "$set_dir/a.txt" "$tmp/partial/H100/E4M3/a_H100_E4M3.txt"
+cp "$set_dir/b.txt" "$tmp/partial/H100/E4M3/b_H100_E4M3.txt"
+cp "$set_dir/d.txt" "$tmp/partial/H100/E4M3/d_H100_fp32.txt"
+cp "$set_dir/d.txt" "$tmp/partial/H100/bf16/d_H100_fp32.txt"
+expect_error "check a set without a and b" "" "H100/bf16: an incomplete dot-product set, missing a_<gpu>_<format>.txt b_<gpu>_<format>.txt" \
+  "$codesim" numerics check --reference "$tmp/partial"
+rm -r "$tmp/partial/H100/bf16" "$tmp/partial/H100/E4M3/d_H100_fp32.txt"
+expect_error "check a set without d" "" "H100/E4M3: an incomplete dot-product set, missing d_<gpu>_<fp32|fp16>.txt" \
+  "$codesim" numerics check --reference "$tmp/partial"
 if [ -n "$tensor_cores" ] && [ -d "$tensor_cores/H100" ]; then
   "$codesim" numerics check --reference "$tensor_cores/H100" >"$tmp/tc.txt" 2>&1 && ok ||
     fail "check on published data (exit $?: 0 without mismatches)"
