@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "emulator/calibration/pipe_io.hpp"
+#include "emulator/calibration/worker_error.hpp"
 
 namespace codesim::calibration {
 namespace {
@@ -77,8 +78,7 @@ void ForkedRowPool::serve(const Worker& self, int in, int out) const {
     try {
       for (const auto r : self.rows) predicted.push_back(model_(values, r));
     } catch (const std::exception& e) {
-      error = e.what();
-      if (error.empty()) error = "unknown error";
+      error = encode_worker_error(e);
     }
     const std::uint64_t status = error.empty() ? kOk : error.size();
     if (!write_all(out, &status, sizeof status)) break;
@@ -117,7 +117,7 @@ std::vector<double> ForkedRowPool::predict(const std::vector<double>& values) {
       if (error.empty()) error = message;
     }
   }
-  if (!error.empty()) throw std::runtime_error(error);
+  if (!error.empty()) throw_worker_error(error);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "emulator/calibration/pipe_io.hpp"
+#include "emulator/calibration/worker_error.hpp"
 
 namespace codesim::calibration {
 namespace {
@@ -77,7 +78,7 @@ std::vector<std::string> run_forked(const std::vector<std::function<std::string(
         try {
           send(fds[1], true, tasks[i]());
         } catch (const std::exception& e) {
-          send(fds[1], false, e.what());
+          send(fds[1], false, encode_worker_error(e));
         }
       }
       ::_exit(0);  // leave without unwinding the copy of the parent's state
@@ -86,23 +87,23 @@ std::vector<std::string> run_forked(const std::vector<std::function<std::string(
     c.pid = pid;
     c.from = fds[0];
   }
-  std::string error;
+  std::string error;  // the first error, as encode_worker_error() writes it
   try {
     for (const auto i : mine) out[i] = tasks[i]();
   } catch (const std::exception& e) {
-    error = e.what();
+    error = encode_worker_error(e);
   }
   for (auto& c : children) {
     for (const auto i : c.tasks) {
       char flag = 0;
       std::uint64_t n = 0;
       if (!read_all(c.from, &flag, 1) || !read_all(c.from, &n, sizeof n)) {
-        if (error.empty()) error = "a worker stopped before it returned its results";
+        if (error.empty()) error = encode_worker_error(std::runtime_error("a worker stopped before it returned its results"));
         break;
       }
       std::string bytes(n, '\0');
       if (!read_all(c.from, bytes.data(), bytes.size())) {
-        if (error.empty()) error = "a worker stopped before it returned its results";
+        if (error.empty()) error = encode_worker_error(std::runtime_error("a worker stopped before it returned its results"));
         break;
       }
       if (flag != 0) out[i] = std::move(bytes);
@@ -110,7 +111,7 @@ std::vector<std::string> run_forked(const std::vector<std::function<std::string(
     }
   }
   reap();
-  if (!error.empty()) throw std::runtime_error(error);
+  if (!error.empty()) throw_worker_error(error);
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "emulator/calibration/forked_row_pool.hpp"
 #include "emulator/calibration/forked_tasks.hpp"
+#include "emulator/io/work_limit.hpp"
 
 namespace cal = codesim::calibration;
 
@@ -37,14 +38,23 @@ TEST(RunForked, TasksRunInOtherProcessesAndTheFirstHere) {
   EXPECT_NE(pids[2], pids[1]);
 }
 
-TEST(RunForked, AWorkersErrorReachesTheCaller) {
+// Bad input stays bad input across the pipe (the CLI exits 2 for it, as in a serial run);
+// anything else arrives as a runtime error with its message.
+TEST(RunForked, AWorkersErrorReachesTheCallerWithItsKind) {
   auto tasks = numbered_tasks(4);
-  tasks[3] = []() -> std::string { throw std::invalid_argument("row 3 cannot run"); };
+  tasks[3] = []() -> std::string { throw codesim::io::WorkLimitError("row 3 passes a work limit"); };
+  try {
+    (void)cal::run_forked(tasks, 2);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "row 3 passes a work limit");
+  }
+  tasks[3] = []() -> std::string { throw std::logic_error("row 3 broke"); };
   try {
     (void)cal::run_forked(tasks, 2);
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "row 3 cannot run");
+    EXPECT_STREQ(e.what(), "row 3 broke");
   }
 }
 
@@ -60,4 +70,10 @@ TEST(ForkedRowPool, SameAnswerAsOneProcessAndErrorsPassThrough) {
   for (const double x : {0.5, 2.0, 1e-300}) EXPECT_EQ(pool.predict({x}), serial.predict({x}));
   EXPECT_THROW((void)pool.predict({-1.0}), std::runtime_error);
   EXPECT_EQ(pool.predict({2.0}), serial.predict({2.0}));  // the pool still works after an error
+  const auto limited = [](const std::vector<double>& x, std::size_t row) {
+    if (row == 4) throw codesim::io::WorkLimitError("row 4 passes a work limit");
+    return x[0];
+  };
+  cal::ForkedRowPool limited_pool(limited, {5, 1, 1, 1, 3}, 3);
+  EXPECT_THROW((void)limited_pool.predict({1.0}), std::invalid_argument);
 }
