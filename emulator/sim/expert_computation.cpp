@@ -1,7 +1,11 @@
 #include "emulator/sim/expert_computation.hpp"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +31,41 @@ double ExpertComputation::hbm_bytes() const {
   return b;
 }
 
+namespace {
+
+// The records travel between forked workers and their parent, as JSON. JSON has no infinity
+// or NaN (nlohmann writes them as null), so those travel as strings and come back as they
+// were: a kernel that never ends must stay one, not become a type error far from its cause.
+nlohmann::json number(double v) {
+  if (std::isfinite(v)) return v;
+  return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/// Reads `record[i]`, refusing a record of the wrong shape with a message naming the place.
+const nlohmann::json& at(const nlohmann::json& record, std::size_t i, const char* what) {
+  if (!record.is_array() || i >= record.size())
+    throw std::runtime_error(std::string("expert computation record: ") + what + " has no field " + std::to_string(i));
+  return record[i];
+}
+
+double read_number(const nlohmann::json& record, std::size_t i) {
+  const auto& v = at(record, i, "a kernel");
+  if (v.is_number()) return v.get<double>();
+  if (v == "inf") return std::numeric_limits<double>::infinity();
+  if (v == "-inf") return -std::numeric_limits<double>::infinity();
+  if (v == "nan") return std::numeric_limits<double>::quiet_NaN();
+  throw std::runtime_error("expert computation record: kernel field " + std::to_string(i) + " is not a number");
+}
+
+std::string read_string(const nlohmann::json& record, std::size_t i, const char* what) {
+  const auto& v = at(record, i, what);
+  if (!v.is_string()) throw std::runtime_error(std::string("expert computation record: ") + what + " field " +
+                                               std::to_string(i) + " is not a string");
+  return v.get<std::string>();
+}
+
+}  // namespace
+
 std::string serialize_expert_computations(const std::vector<ExpertComputation>& runs) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& run : runs) {
@@ -34,9 +73,10 @@ std::string serialize_expert_computations(const std::vector<ExpertComputation>& 
     for (const auto& op : run.operators) {
       nlohmann::json kernels = nlohmann::json::array();
       for (const auto& k : op.kernels)
-        kernels.push_back({k.name, k.kind, k.config, k.time_us, k.useful_flops, k.nominal_bytes, k.sms_used,
-                           k.tensor_busy_us, k.cuda_busy_us, k.l2_to_sm_bytes, k.l2_hit_bytes, k.hbm_read_bytes,
-                           k.hbm_write_bytes, k.hbm_busy_us, k.l2_busy_us});
+        kernels.push_back({k.name, k.kind, k.config, number(k.time_us), number(k.useful_flops),
+                           number(k.nominal_bytes), k.sms_used, number(k.tensor_busy_us), number(k.cuda_busy_us),
+                           number(k.l2_to_sm_bytes), number(k.l2_hit_bytes), number(k.hbm_read_bytes),
+                           number(k.hbm_write_bytes), number(k.hbm_busy_us), number(k.l2_busy_us)});
       ops.push_back({op.name, op.kind, op.status, kernels});
     }
     j.push_back(ops);
@@ -46,28 +86,35 @@ std::string serialize_expert_computations(const std::vector<ExpertComputation>& 
 
 std::vector<ExpertComputation> deserialize_expert_computations(const std::string& text) {
   const auto j = nlohmann::json::parse(text);
+  if (!j.is_array()) throw std::runtime_error("expert computation records: not an array");
   std::vector<ExpertComputation> out;
   for (const auto& ops : j) {
+    if (!ops.is_array()) throw std::runtime_error("expert computation records: a run is not an array");
     ExpertComputation run;
     for (const auto& op : ops) {
-      OperatorTiming t{op[0].get<std::string>(), op[1].get<std::string>(), op[2].get<std::string>(), {}};
-      for (const auto& k : op[3]) {
+      OperatorTiming t{read_string(op, 0, "an operator"), read_string(op, 1, "an operator"),
+                       read_string(op, 2, "an operator"), {}};
+      const auto& kernels = at(op, 3, "an operator");
+      if (!kernels.is_array()) throw std::runtime_error("expert computation record: an operator's kernels are not an array");
+      for (const auto& k : kernels) {
         hw::KernelRun r;
-        r.name = k[0].get<std::string>();
-        r.kind = k[1].get<std::string>();
-        r.config = k[2].get<std::string>();
-        r.time_us = k[3].get<double>();
-        r.useful_flops = k[4].get<double>();
-        r.nominal_bytes = k[5].get<double>();
-        r.sms_used = k[6].get<int>();
-        r.tensor_busy_us = k[7].get<double>();
-        r.cuda_busy_us = k[8].get<double>();
-        r.l2_to_sm_bytes = k[9].get<double>();
-        r.l2_hit_bytes = k[10].get<double>();
-        r.hbm_read_bytes = k[11].get<double>();
-        r.hbm_write_bytes = k[12].get<double>();
-        r.hbm_busy_us = k[13].get<double>();
-        r.l2_busy_us = k[14].get<double>();
+        r.name = read_string(k, 0, "a kernel");
+        r.kind = read_string(k, 1, "a kernel");
+        r.config = read_string(k, 2, "a kernel");
+        r.time_us = read_number(k, 3);
+        r.useful_flops = read_number(k, 4);
+        r.nominal_bytes = read_number(k, 5);
+        const auto& sms = at(k, 6, "a kernel");
+        if (!sms.is_number_integer()) throw std::runtime_error("expert computation record: kernel field 6 is not an integer");
+        r.sms_used = sms.get<int>();
+        r.tensor_busy_us = read_number(k, 7);
+        r.cuda_busy_us = read_number(k, 8);
+        r.l2_to_sm_bytes = read_number(k, 9);
+        r.l2_hit_bytes = read_number(k, 10);
+        r.hbm_read_bytes = read_number(k, 11);
+        r.hbm_write_bytes = read_number(k, 12);
+        r.hbm_busy_us = read_number(k, 13);
+        r.l2_busy_us = read_number(k, 14);
         t.kernels.push_back(std::move(r));
       }
       run.operators.push_back(std::move(t));

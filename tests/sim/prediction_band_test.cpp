@@ -2,6 +2,9 @@
 // member, and what a speedup band says about a proposal.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "emulator/sim/expert_computation.hpp"
 #include "emulator/sim/prediction_band.hpp"
 
@@ -75,4 +78,24 @@ TEST(ExpertComputationText, RoundTripIsExact) {
   EXPECT_EQ(b.sms_used, 108);
   EXPECT_EQ(back[1].operators[1].status, "communication");
   EXPECT_EQ(back[0].total_us(), run.total_us());
+}
+
+// JSON has no infinity or NaN: they used to come back as null and fail as a raw type error.
+TEST(ExpertComputationText, NonFiniteValuesRoundTripAndBadRecordsAreRefused) {
+  codesim::hw::KernelRun k;
+  k.time_us = std::numeric_limits<double>::infinity();
+  k.hbm_busy_us = -std::numeric_limits<double>::infinity();
+  k.l2_busy_us = std::numeric_limits<double>::quiet_NaN();
+  sim::ExpertComputation run;
+  run.operators = {sim::OperatorTiming{"o", "grouped_gemm", "timed", {k}}};
+  const auto back = sim::deserialize_expert_computations(sim::serialize_expert_computations({run}));
+  const auto& b = back.at(0).operators.at(0).kernels.at(0);
+  EXPECT_EQ(b.time_us, k.time_us);
+  EXPECT_EQ(b.hbm_busy_us, k.hbm_busy_us);
+  EXPECT_TRUE(std::isnan(b.l2_busy_us));
+  // A record of the wrong shape names what is wrong instead of reading past its end.
+  EXPECT_THROW((void)sim::deserialize_expert_computations(R"([[["o","k","timed",[["n","k","c",1]]]]])"),
+               std::runtime_error);
+  EXPECT_THROW((void)sim::deserialize_expert_computations(R"([[["o","k"]]])"), std::runtime_error);
+  EXPECT_THROW((void)sim::deserialize_expert_computations(R"({"a":1})"), std::runtime_error);
 }
