@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "emulator/io/input_file.hpp"
 #include "reference_gpu/common/atomic_write.hpp"
 
 namespace codesim::reference {
@@ -14,6 +15,9 @@ std::string where(const std::filesystem::path& file, std::size_t line) {
 }
 
 std::ifstream open_or_throw(const std::filesystem::path& file) {
+  // Before the open: a FIFO with no writer would block it, /dev/zero would never end.
+  if (const auto why = io::input_file_problem(file, io::kMaxTextInputBytes); !why.empty())
+    throw FormatError(file.string() + ": " + why);
   std::ifstream in(file);
   if (!in) throw FormatError(file.string() + ": cannot open");
   return in;

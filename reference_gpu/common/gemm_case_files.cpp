@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "emulator/io/input_file.hpp"
 #include "reference_gpu/common/atomic_write.hpp"
 #include "reference_gpu/common/dot_product_files.hpp"
 
@@ -15,6 +16,8 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "the .bin files are little-endian");
 
 std::vector<std::uint8_t> read_bytes(const std::filesystem::path& file, std::size_t expected) {
+  if (const auto why = io::input_file_problem(file, io::kMaxTextInputBytes); !why.empty())
+    throw FormatError(file.string() + ": " + why);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw FormatError(file.string() + ": cannot open");
   std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -4,6 +4,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "emulator/io/input_file.hpp"
 #include "reference_gpu/common/atomic_write.hpp"
 #include "reference_gpu/common/dot_product_files.hpp"
 
@@ -37,6 +38,8 @@ std::vector<std::string> split(const std::string& line, char sep) {
 }
 
 CsvTable read_csv(const std::filesystem::path& file) {
+  if (const auto why = io::input_file_problem(file, io::kMaxDataFileBytes); !why.empty())
+    throw FormatError(file.string() + ": " + why);
   std::ifstream in(file);
   if (!in) throw FormatError(file.string() + ": cannot open");
   CsvTable t;

@@ -40,6 +40,11 @@ PY
   quick "scenario-model-$(basename "$model")" /dev/null "$(basename "$model"): not a regular file" \
     "$codesim" workload show "$tmp/scenario.json"
 done
+# The reference formats (GPU outputs read by numerics check) too: a FIFO for a set's a.txt.
+"$codesim" numerics inputs --out "$tmp/inputs" --rows 100 >/dev/null && ok || fail "numerics inputs"
+set_dir="$tmp/inputs/dot/e4m3-edge-vectors"
+rm "$set_dir/a.txt" && mkfifo "$set_dir/a.txt"
+quick check-fifo /dev/null "a.txt: not a regular file (a FIFO)" "$codesim" numerics check --reference "$set_dir"
 # A data file over the size limit is refused before it is read.
 truncate -s 65M "$tmp/huge.json"
 quick device-huge /dev/null "huge.json: 68157440 bytes, more than the 64 MiB" \
