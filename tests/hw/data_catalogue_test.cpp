@@ -54,8 +54,20 @@ TEST_F(DataCatalogueTest, ListsTheJsonFilesOfItsFolderSorted) {
   EXPECT_EQ(catalogue_.names(), (std::vector<std::string>{"alpha", "beta", "renamed"}));
   const DataCatalogue flat{"thing", kEnv, dir_.file("things")};
   EXPECT_EQ(flat.folder(), dir_.file("things"));
+}
+
+// A folder that does not exist is an error naming it, not an empty catalogue (issue 15: a
+// mistyped data variable listed nothing and exited 0).
+TEST_F(DataCatalogueTest, AFolderThatDoesNotExistIsAnError) {
   const DataCatalogue missing{"thing", kEnv, dir_.file("absent")};
-  EXPECT_TRUE(missing.names().empty());
+  try {
+    (void)missing.names();
+    FAIL() << "no error";
+  } catch (const DataFileError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir_.file("absent").string() + ": no such folder of thing files"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(DataCatalogueTest, TheEnvironmentVariableOverridesTheDefaultFolder) {
