@@ -83,17 +83,20 @@ class JsonPathTracker {
   std::vector<Frame> frames_;
 };
 
-// The text between the first `open` after `from` and the closing quote before `close_at` (or
-// the last quote): the token nlohmann's messages quote, which may be arbitrarily long.
+// The text between the first `open` and the last `close` (or the last quote): the token
+// nlohmann's messages quote, which may be arbitrarily long, bounded. The last `close`, because
+// the token is the file's own text and may hold `close` itself; and the whole message is bounded
+// again, because then the text after a `close` inside the token is the file's too.
 std::string bound_quoted_token(const std::string& message, std::string_view open, std::string_view close) {
   const auto start = message.find(open);
   if (start == std::string::npos) return bounded_quote(message, 4 * kMaxQuotedChars);
   const auto from = start + open.size();
-  auto end = message.find(close, from);
-  if (end == std::string::npos) end = message.rfind('\'');
+  auto end = message.rfind(close);
+  if (end == std::string::npos || end < from) end = message.rfind('\'');
   if (end == std::string::npos || end < from) return bounded_quote(message, 4 * kMaxQuotedChars);
-  return message.substr(0, from) + bounded_quote(std::string_view(message).substr(from, end - from)) +
-         message.substr(end);
+  return bounded_quote(message.substr(0, from) + bounded_quote(std::string_view(message).substr(from, end - from)) +
+                           message.substr(end),
+                       6 * kMaxQuotedChars);
 }
 
 }  // namespace
