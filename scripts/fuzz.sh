@@ -57,12 +57,12 @@ for name in "${targets[@]}"; do
   "$build/fuzz/${name}_fuzz" "$corpus" -max_total_time="$seconds" -max_len="$len" -rss_limit_mb=2048 \
     -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   echo "fuzz: $name: ${execs:-0} executions in ${seconds} s, coverage ${cov:-0} edges"
   if [ "$status" -ne 0 ]; then
     tail -n 60 "$log" >&2
     echo "fuzz: $name FAILED (exit $status); reproducer:" >&2
-    grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to /  /' >&2 || true
+    grep -ao "Test unit written to .*" "$log" | sed 's/Test unit written to /  /' >&2 || true
     exit 1
   fi
 done
