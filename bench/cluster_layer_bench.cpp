@@ -39,6 +39,7 @@ void layer(benchmark::State& state, const char* scenario) {
   state.counters["kernels_simulated"] = static_cast<double>(r.kernels_simulated);
   state.counters["kernel_runs"] = static_cast<double>(r.kernels_total);
   state.counters["alltoalls"] = static_cast<double>(r.alltoalls_simulated);
+  state.counters["alltoalls_shared"] = static_cast<double>(r.alltoalls_shared);
 }
 
 }  // namespace

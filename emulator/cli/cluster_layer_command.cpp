@@ -71,7 +71,8 @@ nlohmann::ordered_json layer_json(const sim::ClusterLayerResult& r) {
   j["band_members"] = r.device_members;
   j["simulations"] = {{"kernel_runs", r.kernels_total},
                       {"kernels_simulated", r.kernels_simulated},
-                      {"alltoalls_simulated", r.alltoalls_simulated}};
+                      {"alltoalls_simulated", r.alltoalls_simulated},
+                      {"alltoalls_shared", r.alltoalls_shared}};
   j["runs"] = nlohmann::ordered_json::array();
   for (const auto& c : r.columns) {
     nlohmann::ordered_json run;
@@ -141,9 +142,10 @@ void print_layer(const sim::ClusterLayerResult& r) {
   }
   fmt::print("\nTimes in us, best fit; [low, high] over {} members of device {}'s consistent set and {} of cluster "
              "{}'s, one set at a time (the device's members move every GPU's kernels as they move the slowest "
-             "GPU's). {} kernel runs, {} simulated (identical kernels share one run); {} all-to-alls simulated.\n",
+             "GPU's). {} kernel runs, {} simulated (identical kernels share one run); {} all-to-alls, {} of them "
+             "the same network problem as another column's or member's (solved once).\n",
              r.device_members.size(), r.device, r.cluster_members.size(), r.cluster, r.kernels_total,
-             r.kernels_simulated, r.alltoalls_simulated);
+             r.kernels_simulated, r.alltoalls_simulated, r.alltoalls_shared);
 }
 
 }  // namespace

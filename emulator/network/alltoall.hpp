@@ -9,6 +9,7 @@
 #include "emulator/network/cluster_config.hpp"
 #include "emulator/network/collective.hpp"
 #include "emulator/network/link_class.hpp"
+#include "emulator/network/solved_network_cache.hpp"
 
 namespace codesim::sim {
 class ChromeTrace;
@@ -79,8 +80,11 @@ struct ConcurrentAllToAll {
 [[nodiscard]] std::vector<AllToAllResult> run_concurrent_alltoalls(const ClusterConfig& cluster,
                                                                    const std::vector<ConcurrentAllToAll>& runs);
 
-/// As run_alltoall, with token counts the caller already has (a scenario's routing).
+/// As run_alltoall, with token counts the caller already has (a scenario's routing). With
+/// `cache` (and no trace), a problem posed before by a kernel whose flows are fixed at its start
+/// is answered from the cache instead of solved again (solved_network_cache.hpp).
 [[nodiscard]] AllToAllResult run_alltoall_counts(const ClusterConfig& cluster, const AllToAllRequest& request,
-                                                 const TokenCounts& counts, sim::ChromeTrace* trace = nullptr);
+                                                 const TokenCounts& counts, sim::ChromeTrace* trace = nullptr,
+                                                 SolvedNetworkCache* cache = nullptr);
 
 }  // namespace codesim::network

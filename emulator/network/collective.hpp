@@ -83,6 +83,10 @@ struct CollectiveKind {
   std::function<ExpertRoutingRequest(const ClusterConfig&, const AllToAllRequest&)> routing;
   /// Lays out the flows (and the actions that start later ones) on ctx.net.
   std::function<void(CollectiveContext&)> start;
+  /// Every flow is posted by `start`, and a flow's completion only records arrivals (no
+  /// actions, milestones or later flows): the posted links and flows then fix the outcome, and
+  /// a solve of the same problem can be reused (SolvedNetworkCache).
+  bool flows_fixed_at_start = false;
 };
 
 using CollectiveRegistry = registry::NamedRegistry<CollectiveKind>;

@@ -127,13 +127,15 @@ class LayerSimulations {
                    .first;
     }
     const auto request = network::scenario_alltoall_request(w_, op, c.sms, c.offload);
-    auto result = network::run_alltoall_counts(cluster_member(cluster_, member, c), request, counts->second);
+    auto result =
+        network::run_alltoall_counts(cluster_member(cluster_, member, c), request, counts->second, nullptr, &solved_);
     return alltoall_.emplace(key, std::move(result)).first->second;
   }
 
   [[nodiscard]] std::size_t kernels_total() const { return kernels_total_; }
   [[nodiscard]] std::size_t kernels_simulated() const { return kernel_cache_.size(); }
   [[nodiscard]] std::size_t alltoalls_simulated() const { return alltoall_.size(); }
+  [[nodiscard]] std::size_t alltoalls_shared() const { return solved_.hits(); }
 
  private:
   std::size_t lowering_index(const kernels::LoweringFeatures& f) {
@@ -157,6 +159,7 @@ class LayerSimulations {
   std::vector<kernels::CommunicationFeatures> communications_;
   std::map<std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>, ExpertComputation> compute_;
   std::map<std::tuple<std::size_t, bool, std::size_t, std::size_t>, network::AllToAllResult> alltoall_;
+  network::SolvedNetworkCache solved_;
   std::map<std::size_t, network::TokenCounts> counts_;
 };
 
@@ -446,6 +449,7 @@ ClusterLayerResult simulate_cluster_layer(const ClusterLayerRequest& request, co
   out.kernels_total = sims.kernels_total();
   out.kernels_simulated = sims.kernels_simulated();
   out.alltoalls_simulated = sims.alltoalls_simulated();
+  out.alltoalls_shared = sims.alltoalls_shared();
   if (trace != nullptr && trace_column_index < out.columns.size()) trace_column(out.columns[trace_column_index], out, *trace);
   return out;
 }

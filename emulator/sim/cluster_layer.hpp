@@ -92,7 +92,10 @@ struct ClusterLayerResult {
   std::vector<std::string> cluster_members;
   std::size_t kernels_total = 0;       ///< kernel runs over every GPU and column
   std::size_t kernels_simulated = 0;   ///< of which simulated (identical kernels share one run)
-  std::size_t alltoalls_simulated = 0; ///< network simulations, members included
+  std::size_t alltoalls_simulated = 0; ///< all-to-alls run, members included
+  /// Of those, answered by an identical network problem solved for another column or member
+  /// (low-latency kernels whose flows a proposal leaves unchanged).
+  std::size_t alltoalls_shared = 0;
   std::vector<ClusterLayerColumn> columns;  ///< the baseline first
 };
 

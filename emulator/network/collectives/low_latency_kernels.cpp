@@ -106,12 +106,12 @@ const CollectiveRegistrar pure_rdma{CollectiveKind{
     "low-latency",
     "DeepEP low-latency kernels, first release: every (token, expert) copy an RDMA message (IBGDA), "
     "peers in the same node included; FP8 dispatch, BF16 combine; no SMs held",
-    false, check, routing, [](CollectiveContext& c) { start(c, false); }}};
+    false, check, routing, [](CollectiveContext& c) { start(c, false); }, true}};
 
 const CollectiveRegistrar with_nvlink{CollectiveKind{
     "low-latency-nvlink",
     "DeepEP low-latency kernels from June 2025: as low-latency, but peers in the same node are written over NVLink",
-    false, check, routing, [](CollectiveContext& c) { start(c, true); }}};
+    false, check, routing, [](CollectiveContext& c) { start(c, true); }, true}};
 
 }  // namespace
 }  // namespace codesim::network
