@@ -11,6 +11,7 @@
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/line_reader.hpp"
 #include "emulator/cli/numerics_text.hpp"
+#include "emulator/cli/seed_option.hpp"
 #include "emulator/io/work_limit.hpp"
 #include "emulator/numerics/block_fma.hpp"
 #include "emulator/numerics/gemm.hpp"
@@ -192,7 +193,7 @@ void add_numerics_commands(CLI::App& app) {
   gm->add_option("--dist", g->dist, "input distribution: normal = N(0,1), uniform = U[0,1)")
       ->check(CLI::IsMember({"normal", "uniform"}))
       ->capture_default_str();
-  gm->add_option("--seed", g->seed, "random seed")->capture_default_str();
+  add_seed_option(gm, g->seed, "random seed");
   gm->add_option("--threads", g->threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 256));
   gm->add_flag("--json", g->json, "print one JSON object");
   gm->callback([g] { run_gemm_command(*g); });

@@ -11,6 +11,8 @@ for seed in -1 18446744073709551616 12345678901234567890123 1e3; do
   expect_error "alltoall seed $seed" "" "--seed: must be a whole number" \
     "$codesim" alltoall --mode low-latency --op dispatch --ep 8 --tokens 8 "--seed=$seed"
 done
+expect_error "numerics gemm seed -1" "" "--seed: must be a whole number" \
+  "$codesim" numerics gemm --m 64 --n 64 --k 128 --recipe fast-accum --seed=-1
 # The largest seed is a seed like any other.
 "$codesim" workload show decode-ep144 --seed 18446744073709551615 >/dev/null && ok || fail "seed 2^64-1 refused"
 expect_error no-data-folder "" "/nonexistent/models: no such folder of model files (CODESIM_WORKLOAD_DATA is /nonexistent)" \
