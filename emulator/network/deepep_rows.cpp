@@ -53,7 +53,7 @@ std::vector<MeasuredAllToAll> read_deepep_rows(const std::filesystem::path& file
       if (m.kernel == k.kernel) setting = &k;
     if (setting == nullptr)
       throw io::DataFileError(fmt::format("{}: line {}: column kernel = '{}': expected one of {}", file.string(),
-                                          row.first, m.kernel, known_kernels()));
+                                          row.first, io::bounded_quote(m.kernel), known_kernels()));
     m.request.mode = setting->mode;
     m.request.op = setting->op;
     m.request.tokens = setting->tokens;

@@ -40,12 +40,14 @@ GemmConditions conditions_of(const CsvTable& t, const std::pair<int, std::vector
   try {
     c.kernel = kernels::parse_gemm_kernel_generation(kernel);
   } catch (const std::invalid_argument& e) {
-    throw io::DataFileError(fmt::format("{}: line {}: column kernel: {}", t.file.string(), row.first, e.what()));
+    throw io::DataFileError(fmt::format("{}: line {}: column kernel: {}", t.file.string(), row.first,
+                                        io::bounded_quote(e.what(), 4 * io::kMaxQuotedChars)));
   }
   try {
     c.b_tail_stream_ratio = parse_l2_at_start(l2);
   } catch (const std::invalid_argument& e) {
-    throw io::DataFileError(fmt::format("{}: line {}: column l2_at_start = {}", t.file.string(), row.first, e.what()));
+    throw io::DataFileError(fmt::format("{}: line {}: column l2_at_start = {}", t.file.string(), row.first,
+                                        io::bounded_quote(e.what(), 4 * io::kMaxQuotedChars)));
   }
   return c;
 }
@@ -108,7 +110,7 @@ std::vector<MeasuredGemm> read_published_grouped_gemms(const std::filesystem::pa
       g.shape.layout = kernels::GemmLayout::kDense;
     } else {
       throw io::DataFileError(fmt::format("{}: line {}: column layout = '{}': expected contiguous, masked or dense "
-                                          "(one group)", csv.string(), row.first, layout));
+                                          "(one group)", csv.string(), row.first, io::bounded_quote(layout)));
     }
     g.measured_tflops = t.number(row, "tflops", 1e-3, 1e5);
     g.conditions = conditions_of(t, row);
