@@ -71,6 +71,33 @@ inline LinkClassStats stats(const AllToAllResult& r, LinkClass c) {
   return none;
 }
 
+/// Two runs gave the same answer, field by field (bit for bit).
+inline void expect_identical(const AllToAllResult& a, const AllToAllResult& b) {
+  EXPECT_EQ(a.gpu_transfer_us, b.gpu_transfer_us);
+  EXPECT_EQ(a.gpu_time_us, b.gpu_time_us);
+  EXPECT_EQ(a.gpu_bytes, b.gpu_bytes);
+  EXPECT_EQ(a.gpu_hbm_bytes, b.gpu_hbm_bytes);
+  EXPECT_EQ(a.gpu_link_busy_us, b.gpu_link_busy_us);
+  EXPECT_EQ(a.max_time_us, b.max_time_us);
+  EXPECT_EQ(a.busiest_link, b.busiest_link);
+  EXPECT_EQ(a.busiest_link_bytes_us, b.busiest_link_bytes_us);
+  EXPECT_EQ(a.flows, b.flows);
+  EXPECT_EQ(a.rate_computations, b.rate_computations);
+  EXPECT_EQ(a.min_flow_time_over_bound, b.min_flow_time_over_bound);
+  ASSERT_EQ(a.link_classes.size(), b.link_classes.size());
+  for (std::size_t i = 0; i < a.link_classes.size(); ++i) {
+    const auto& x = a.link_classes[i];
+    const auto& y = b.link_classes[i];
+    EXPECT_EQ(x.link_class, y.link_class);
+    EXPECT_EQ(x.links, y.links);
+    EXPECT_EQ(x.out_bytes, y.out_bytes);
+    EXPECT_EQ(x.in_bytes, y.in_bytes);
+    EXPECT_EQ(x.other_bytes, y.other_bytes);
+    EXPECT_EQ(x.busy_us_max, y.busy_us_max);
+    EXPECT_EQ(x.peak_utilisation, y.peak_utilisation);
+  }
+}
+
 /// |a - b| within `rel` of the larger (exact equality for zeros).
 inline ::testing::AssertionResult close(double a, double b, double rel = 1e-9) {
   if (std::abs(a - b) <= rel * std::max(std::abs(a), std::abs(b))) return ::testing::AssertionSuccess();

@@ -12,26 +12,6 @@ namespace {
 
 using namespace alltoall_fixtures;
 
-void expect_same(const AllToAllResult& a, const AllToAllResult& b) {
-  EXPECT_EQ(a.gpu_transfer_us, b.gpu_transfer_us);
-  EXPECT_EQ(a.gpu_time_us, b.gpu_time_us);
-  EXPECT_EQ(a.gpu_bytes, b.gpu_bytes);
-  EXPECT_EQ(a.gpu_hbm_bytes, b.gpu_hbm_bytes);
-  EXPECT_EQ(a.gpu_link_busy_us, b.gpu_link_busy_us);
-  EXPECT_EQ(a.max_time_us, b.max_time_us);
-  EXPECT_EQ(a.busiest_link, b.busiest_link);
-  EXPECT_EQ(a.busiest_link_bytes_us, b.busiest_link_bytes_us);
-  EXPECT_EQ(a.flows, b.flows);
-  EXPECT_EQ(a.rate_computations, b.rate_computations);
-  EXPECT_EQ(a.min_flow_time_over_bound, b.min_flow_time_over_bound);
-  ASSERT_EQ(a.link_classes.size(), b.link_classes.size());
-  for (std::size_t i = 0; i < a.link_classes.size(); ++i) {
-    EXPECT_EQ(a.link_classes[i].out_bytes, b.link_classes[i].out_bytes);
-    EXPECT_EQ(a.link_classes[i].busy_us_max, b.link_classes[i].busy_us_max);
-    EXPECT_EQ(a.link_classes[i].peak_utilisation, b.link_classes[i].peak_utilisation);
-  }
-}
-
 AllToAllResult run(const ClusterConfig& c, const AllToAllRequest& q, SolvedNetworkCache* cache) {
   return run_alltoall_counts(c, q, count_tokens(routing_of(c, q)), nullptr, cache);
 }
@@ -44,8 +24,8 @@ TEST(SolvedNetworkCache, TheSameProblemIsSolvedOnceAndAnsweredExactly) {
   const auto second = run(c, q, &cache);
   EXPECT_EQ(cache.solves(), 1U);
   EXPECT_EQ(cache.hits(), 1U);
-  expect_same(second, first);
-  expect_same(second, run(c, q, nullptr));
+  expect_identical(second, first);
+  expect_identical(second, run(c, q, nullptr));
 }
 
 TEST(SolvedNetworkCache, AnyChangeToThePostedProblemIsANewProblem) {
@@ -83,7 +63,7 @@ TEST(SolvedNetworkCache, AProposalThatChangesNothingTheKernelUsesSharesTheSolve)
     const auto tree = run(c, multicast, &cache);
     if (experts == 16) {
       EXPECT_EQ(cache.hits(), 1U);
-      expect_same(tree, base);
+      expect_identical(tree, base);
     } else {
       EXPECT_EQ(cache.hits(), 0U);
       EXPECT_LT(stats(tree, LinkClass::kNic).out_bytes, stats(base, LinkClass::kNic).out_bytes);
@@ -95,7 +75,7 @@ TEST(SolvedNetworkCache, KernelsThatPostFlowsLaterAreNeverReused) {
   const auto c = cluster("h800");
   const auto q = request("normal", CommOp::kDispatch, 16, 256);
   SolvedNetworkCache cache;
-  expect_same(run(c, q, &cache), run(c, q, &cache));
+  expect_identical(run(c, q, &cache), run(c, q, &cache));
   EXPECT_EQ(cache.solves(), 0U);
   EXPECT_EQ(cache.hits(), 0U);
 }
