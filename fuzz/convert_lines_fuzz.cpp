@@ -10,10 +10,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace codesim;
-  const std::string_view input = fuzz::as_text(data, size);
-  const auto nl = input.find('\n');
-  if (nl == std::string_view::npos) return 0;
-  std::istringstream options{std::string(input.substr(0, nl))};
+  auto parts = fuzz::options_and_text(fuzz::as_text(data, size));
+  if (!parts) return 0;
+  auto& options = parts->options;
   std::string to_name, word;
   options >> to_name;
   const auto to = numerics::parse_format(to_name);
@@ -24,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (word == "rz") rounding = numerics::Rounding::kTowardZero;
     if (word == "saturate") saturate = true;
   }
-  std::istringstream text{std::string(input.substr(nl + 1))};
+  auto& text = parts->text;
   fuzz::expect_input_errors<cli::InputError>([&] {
     cli::LineReader reader(text, "stdin");
     (void)cli::converted_lines(reader, *to, rounding, saturate);

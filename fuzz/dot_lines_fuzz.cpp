@@ -12,10 +12,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace codesim;
-  const std::string_view input = fuzz::as_text(data, size);
-  const auto nl = input.find('\n');
-  if (nl == std::string_view::npos) return 0;
-  std::istringstream options{std::string(input.substr(0, nl))};
+  auto parts = fuzz::options_and_text(fuzz::as_text(data, size));
+  if (!parts) return 0;
+  auto& options = parts->options;
   std::string model_name, in_name, out_name = "fp32";
   options >> model_name >> in_name >> out_name;
   const auto cfg = numerics::block_fma_preset(model_name);
@@ -26,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const numerics::FloatFormat in = *numerics::parse_format(in_name);
   const numerics::BlockFmaModel model(*cfg, in,
                                       out_name == "fp16" ? numerics::OutputFormat::kFp16 : numerics::OutputFormat::kFp32);
-  std::istringstream text{std::string(input.substr(nl + 1))};
+  auto& text = parts->text;
   fuzz::expect_input_errors<cli::InputError>([&] {
     cli::LineReader reader(text, "stdin");
     (void)cli::dot_product_lines(reader, model, in);

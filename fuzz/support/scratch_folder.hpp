@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +34,19 @@ const std::filesystem::path& write_bundle(std::string_view input);
 /// The fuzz input as text.
 [[nodiscard]] inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+/// A target whose input's first line holds the command's options: that line as a stream of
+/// words, and the rest as the command's text input; nothing when there is no line break.
+struct OptionsAndText {
+  std::istringstream options;
+  std::istringstream text;
+};
+[[nodiscard]] inline std::optional<OptionsAndText> options_and_text(std::string_view input) {
+  const auto nl = input.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  return OptionsAndText{std::istringstream{std::string(input.substr(0, nl))},
+                        std::istringstream{std::string(input.substr(nl + 1))}};
 }
 
 }  // namespace codesim::fuzz
