@@ -1,11 +1,11 @@
 // The published GEMM tables (`validate --published DIR`, `calibrate`): a bundle
 // (support/scratch_folder.hpp) of dense.csv (m,n,k,tflops), conditions.csv (m,n,k,kernel,
 // l2_at_start) and grouped.csv (data/published/*.csv's columns), read as the command reads
-// them. The readers take paths and lie in emulator/sim, hence the scratch files.
+// them. The readers take paths (emulator/sim/published_gemms.hpp), hence the scratch files.
 #include <filesystem>
 
 #include "emulator/io/json_fields.hpp"
-#include "emulator/sim/gemm_validation.hpp"
+#include "emulator/sim/published_gemms.hpp"
 #include "fuzz/support/input_errors.hpp"
 #include "fuzz/support/scratch_folder.hpp"
 
