@@ -283,6 +283,9 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   }
   // Tile order of a persistent scheduler with L2 swizzling: N in groups of 16 blocks; inside a
   // group, row blocks outermost, so the CTAs of one wave share A blocks and a band of B blocks.
+  // The dense and contiguous layouts swizzle over all row blocks at once; the masked layout's
+  // scheduler walks its groups in order (each group's row count is read on the device) and
+  // swizzles inside each, so a wave holds a few groups whole rather than a band of every group.
   constexpr std::int64_t kSwizzle = 16;
   const double promotion_ops = features.promotion_on_cuda_cores ? double(t.block_m) * t.block_n : 0.0;
   const double a_l2 = t.multicast == 2 && t.multicast_on_a ? 0.5 : 1.0;
@@ -297,9 +300,22 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   const StoreWait store_wait = feb ? StoreWait::kImmediately : StoreWait::kBeforeNextEpilogue;
   const double b_l2 = t.multicast == 2 && !t.multicast_on_a ? 0.5 : 1.0;
   plan.tiles.reserve(rows.size() * static_cast<std::size_t>(n_blocks));
+  // Row blocks [first, last) are swizzled together: all of them, or one masked group's.
+  std::vector<std::pair<std::size_t, std::size_t>> swizzled_spans;
+  for (std::size_t first = 0; first < rows.size();) {
+    std::size_t last = rows.size();
+    if (s.layout == GemmLayout::kMasked) {
+      last = first;
+      while (last < rows.size() && rows[last].group == rows[first].group) ++last;
+    }
+    swizzled_spans.emplace_back(first, last);
+    first = last;
+  }
+  for (const auto& [first, last] : swizzled_spans)
   for (std::int64_t ng = 0; ng < n_blocks; ng += kSwizzle) {
     const std::int64_t n_end = std::min(n_blocks, ng + kSwizzle);
-    for (const auto& rb : rows) {
+    for (std::size_t r = first; r < last; ++r) {
+      const auto& rb = rows[r];
       for (std::int64_t nb = ng; nb < n_end; ++nb) {
         const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
         TileProgram tile;

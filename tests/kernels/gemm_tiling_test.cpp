@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <vector>
 
 #include "emulator/kernels/elementwise_kernels.hpp"
 #include "emulator/kernels/gemm_kernel.hpp"
@@ -110,6 +111,40 @@ TEST(GemmLowering, MaskedGroupsComputeOnlyTheirRows) {
   for (const auto& tile : plan.tiles) stored += tile.store_bytes;
   EXPECT_EQ(stored, 2ULL * 257 * 4096);
   EXPECT_DOUBLE_EQ(plan.useful_flops, 2.0 * 257 * 4096 * 7168);
+}
+
+// DeepGEMM's scheduler (scheduler.cuh, get_next_block): the dense and contiguous layouts
+// swizzle all row blocks together, N in bands of 16 blocks and row blocks outermost in a band;
+// the masked layout walks its groups in order and swizzles inside each group. Two groups of two
+// row blocks, 32 column blocks (N = 4096 at BLOCK_N = 128), written out by hand.
+TEST(GemmLowering, TileOrderFollowsDeepGemmsSchedulerPerLayout) {
+  struct Tile {
+    std::uint32_t b_tensor, a_row_block, n_block;
+    bool operator==(const Tile&) const = default;
+  };
+  auto order = [](k::GemmLayout layout) {
+    const k::GemmShape s{{256, 256}, 4096, 7168, layout};
+    auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+    t.block_m = 128;
+    t.block_n = 128;
+    std::vector<Tile> out;
+    for (const auto& tile : k::lower_fp8_gemm("order", s, t, {}).tiles)
+      out.push_back({tile.in[1].tensor, tile.in[0].row_block, tile.in[1].row_block});
+    return out;
+  };
+  // B of group g is tensor 2 + g; A's row blocks are numbered across groups (0, 1 | 2, 3).
+  auto band = [](std::vector<Tile>& v, std::uint32_t group, std::uint32_t row_block, std::uint32_t first_n) {
+    for (std::uint32_t n = first_n; n < first_n + 16; ++n) v.push_back({2 + group, row_block, n});
+  };
+  std::vector<Tile> masked;
+  for (std::uint32_t g = 0; g < 2; ++g)
+    for (std::uint32_t n0 : {0U, 16U})
+      for (std::uint32_t r = 2 * g; r < 2 * g + 2; ++r) band(masked, g, r, n0);
+  std::vector<Tile> contiguous;
+  for (std::uint32_t n0 : {0U, 16U})
+    for (std::uint32_t r = 0; r < 4; ++r) band(contiguous, r / 2, r, n0);
+  EXPECT_TRUE(order(k::GemmLayout::kMasked) == masked);
+  EXPECT_TRUE(order(k::GemmLayout::kContiguous) == contiguous);
 }
 
 TEST(GemmLowering, ImpossibleShapesAreRejectedWithTheirValue) {
