@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "emulator/io/json_fields.hpp"
+
 namespace codesim::calibration {
 
 CalibrationProblem::CalibrationProblem(std::vector<ParameterRange> parameters, std::vector<double> measured,
@@ -26,7 +28,7 @@ std::size_t CalibrationProblem::index_of(const std::string& name) const {
     if (parameters_[i].name == name) return i;
     known += (known.empty() ? "" : ", ") + parameters_[i].name;
   }
-  throw std::invalid_argument(fmt::format("unknown calibration parameter '{}' (known: {})", name, known));
+  throw std::invalid_argument(fmt::format("unknown calibration parameter '{}' (known: {})", io::bounded_quote(name), known));
 }
 
 const std::vector<double>& CalibrationProblem::predict(const std::vector<double>& values) {

@@ -22,6 +22,7 @@
 #include "emulator/network/alltoall.hpp"
 #include "emulator/network/cluster_calibration.hpp"
 #include "emulator/sim/chrome_trace.hpp"
+#include "emulator/io/json_fields.hpp"
 #include "proposals/proposal.hpp"
 
 namespace codesim::cli {
@@ -117,8 +118,9 @@ void check_trace_path(const std::string& trace) {
   if (trace.empty()) return;
   const auto parent = std::filesystem::absolute(trace).parent_path();
   if (!std::filesystem::is_directory(parent))
-    throw InputError(fmt::format("--trace {}: the folder {} does not exist", trace, parent.string()));
-  if (std::filesystem::is_directory(trace)) throw InputError(fmt::format("--trace {}: is a folder", trace));
+    throw InputError(fmt::format("--trace {}: the folder {} does not exist", io::bounded_quote(trace),
+                                 io::bounded_quote(parent.string())));
+  if (std::filesystem::is_directory(trace)) throw InputError(fmt::format("--trace {}: is a folder", io::bounded_quote(trace)));
 }
 
 std::string band_text(double value, double low, double high, const char* format) {
@@ -184,7 +186,7 @@ void run(AllToAllOptions& o) {
   std::vector<network::ClusterConfig> clusters;
   for (auto& c : columns) {
     if (!(c.features.nvlink_bandwidth_scale > 0.0) || !(c.features.nvlink_gbps_per_direction >= 0.0))
-      throw InputError(fmt::format("--proposal {}: NVLink bandwidth {} GB/s x {} is not positive", c.spec,
+      throw InputError(fmt::format("--proposal {}: NVLink bandwidth {} GB/s x {} is not positive", io::bounded_quote(c.spec),
                                    c.features.nvlink_gbps_per_direction, c.features.nvlink_bandwidth_scale));
     c.request = q;
     if (kind->holds_sms) c.request.sms = c.features.sms;
@@ -193,7 +195,7 @@ void run(AllToAllOptions& o) {
     columns_cluster.device.nvlink_gbps = c.features.nvlink_gbps(cluster.device.nvlink_gbps);
     c.nvlink_gbps = columns_cluster.device.nvlink_gbps;
     if (const auto problem = network::alltoall_problem(columns_cluster, c.request))
-      throw InputError(fmt::format("--proposal {}: {}", c.spec, *problem));
+      throw InputError(fmt::format("--proposal {}: {}", io::bounded_quote(c.spec), *problem));
     clusters.push_back(std::move(columns_cluster));
   }
   for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -214,7 +216,7 @@ void run(AllToAllOptions& o) {
     try {
       trace.write(o.trace);
     } catch (const std::exception& e) {
-      throw InputError(fmt::format("--trace {}: {}", o.trace, e.what()));
+      throw InputError(fmt::format("--trace {}: {}", io::bounded_quote(o.trace), e.what()));
     }
   }
   if (o.json) {

@@ -11,6 +11,7 @@
 #include "emulator/cli/device_option.hpp"
 #include "emulator/io/atomic_file.hpp"
 #include "emulator/network/cluster_calibration.hpp"
+#include "emulator/io/json_fields.hpp"
 
 namespace codesim::cli {
 namespace {
@@ -32,7 +33,7 @@ std::vector<network::MeasuredAllToAll> read_rows(const std::filesystem::path& fi
 std::filesystem::path deepep_rows_file(const std::string& published) {
   const auto file = std::filesystem::path(published) / "deepep_alltoall.csv";
   if (!std::filesystem::is_regular_file(file))
-    throw InputError(fmt::format("--published {}: no deepep_alltoall.csv (DeepEP's all-to-all rows)", published));
+    throw InputError(fmt::format("--published {}: no deepep_alltoall.csv (DeepEP's all-to-all rows)", io::bounded_quote(published)));
   return file;
 }
 
@@ -156,7 +157,7 @@ void calibrate_cluster_network(const std::string& published, const std::string& 
   try {
     io::write_file_atomically(out, doc.dump(2) + "\n");
   } catch (const std::exception& e) {
-    throw InputError(fmt::format("--out {}: {}", out, e.what()));
+    throw InputError(fmt::format("--out {}: {}", io::bounded_quote(out), e.what()));
   }
   fmt::print("Calibrated the network of {} on {} DeepEP rows ({} model evaluations); best MAPE {:.2f}%.\n",
              cluster.name, rows.size(), outcome.evaluations, outcome.set.best_mape);

@@ -40,7 +40,7 @@ void run_inputs(const InputsOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   } catch (const std::runtime_error& e) {
-    throw InputError(fmt::format("--out {}: {}", o.out, e.what()));
+    throw InputError(fmt::format("--out {}: {}", io::bounded_quote(o.out), e.what()));
   }
   const auto sets = reference::find_dot_product_sets(std::filesystem::path(o.out) / "dot");
   const auto cases = reference::find_gemm_cases(std::filesystem::path(o.out) / "gemm");
@@ -74,7 +74,7 @@ void run_check(const CheckOptions& o) {
   if (dots.empty() && gemms.empty())
     throw InputError(fmt::format("--reference {}: no GPU outputs found (d*.txt beside a dot-product set, or "
                                  "d_<mode>.txt/.bin in a GEMM case)",
-                                 o.reference));
+                                 io::bounded_quote(o.reference)));
   std::size_t rows = 0, mismatches = 0;
   for (const auto& d : dots) rows += d.rows, mismatches += d.mismatches;
   if (o.json) {
@@ -162,7 +162,7 @@ void run_shapes(const ShapesOptions& o) {
   } catch (const io::DataFileError& e) {  // also workloads::WorkloadError, an alias
     throw InputError(e.what());
   } catch (const std::runtime_error& e) {
-    throw InputError(fmt::format("--out {}: {}", o.out, e.what()));
+    throw InputError(fmt::format("--out {}: {}", io::bounded_quote(o.out), e.what()));
   }
   fmt::print("wrote {} dense GEMM shapes, {} grouped GEMM shapes and {} MoE cases to {}\n", lists.dense.size(),
              lists.grouped.size(), lists.moe.size(), o.out);
@@ -180,7 +180,8 @@ void run_validate_reference(const std::string& dir, const std::string& device_na
       const auto gpu = er::measured_device_name(dir);
       const auto matched = er::device_for_gpu_name(gpu);
       if (!matched)
-        throw InputError(fmt::format("--reference {}: no device file matches the GPU '{}'; give --device", dir, gpu));
+        throw InputError(fmt::format("--reference {}: no device file matches the GPU '{}'; give --device",
+                                         io::bounded_quote(dir), io::bounded_quote(gpu)));
       name = *matched;
     }
     device = hw::load_device(name);
@@ -191,7 +192,8 @@ void run_validate_reference(const std::string& dir, const std::string& device_na
     throw InputError(e.what());
   }
   if (v.rows.empty())
-    throw InputError(fmt::format("--reference {}: no timed result the model predicts ({} skipped)", dir, v.skipped.size()));
+    throw InputError(fmt::format("--reference {}: no timed result the model predicts ({} skipped)",
+                                     io::bounded_quote(dir), v.skipped.size()));
   if (json) {
     nlohmann::ordered_json j;
     j["reference"] = dir;

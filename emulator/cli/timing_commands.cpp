@@ -94,11 +94,16 @@ void run_gemm(const GemmOptions& o) {
   else if (o.groups > 1)
     throw InputError(fmt::format("--groups {} needs --layout contiguous or masked (got {})", o.groups, o.layout));
   sim::GemmConditions conditions;
+  // Each parser quotes a bounded prefix of the bad value; the option is named here.
   try {
     conditions.kernel = kernels::parse_gemm_kernel_generation(o.kernel);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("--kernel: {}", e.what()));
+  }
+  try {
     conditions.b_tail_stream_ratio = sim::parse_l2_at_start(o.l2_at_start);
   } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("--kernel {} / --l2-at-start {}: {}", o.kernel, o.l2_at_start, e.what()));
+    throw InputError(fmt::format("--l2-at-start: {}", e.what()));
   }
   sim::ChromeTrace trace;
   sim::ScenarioResult result;

@@ -18,6 +18,7 @@
 #include "emulator/io/atomic_file.hpp"
 #include "emulator/sim/gemm_calibration.hpp"
 #include "emulator/sim/gemm_validation.hpp"
+#include "emulator/io/json_fields.hpp"
 
 namespace codesim::cli {
 namespace {
@@ -40,7 +41,8 @@ struct PublishedRows {
 
 PublishedRows read_published(const std::string& folder) {
   const std::filesystem::path dir(folder);
-  if (!std::filesystem::is_directory(dir)) throw InputError(fmt::format("--published {}: not a directory", folder));
+  if (!std::filesystem::is_directory(dir))
+    throw InputError(fmt::format("--published {}: not a directory", io::bounded_quote(folder)));
   const std::filesystem::path data(CODESIM_PUBLISHED_DATA_DEFAULT);
   PublishedRows r;
   r.dense_file = dir / "deepgemm_dense_fp8_gemm.csv";
@@ -132,7 +134,8 @@ void run_profile(sim::GemmCalibration& c, const std::vector<double>& best, doubl
   try {
     index = problem.index_of(o.profile);
   } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("--profile {}: {} (only fitted parameters have a profile)", o.profile, e.what()));
+    throw InputError(fmt::format("--profile {}: {} (only fitted parameters have a profile)", io::bounded_quote(o.profile),
+                                     e.what()));
   }
   cal::FitOptions warm;  // each refit starts at its neighbour on the grid
   warm.initial_step = 1.0 / 8.0;
@@ -289,7 +292,8 @@ void run_validate(const ValidateOptions& o) {
     try {
       (void)problem.index_of(o.profile);
     } catch (const std::invalid_argument& e) {
-      throw InputError(fmt::format("--profile {}: {} (only fitted parameters have a profile)", o.profile, e.what()));
+      throw InputError(fmt::format("--profile {}: {} (only fitted parameters have a profile)", io::bounded_quote(o.profile),
+                                     e.what()));
     }
   }
   std::vector<double> best = calibration->start();

@@ -60,7 +60,7 @@ struct CalibrationSection {
   [[nodiscard]] const CalibrationParameter& parameter(std::string_view name) const {
     for (const auto& p : parameters)
       if (p.name == name) return p;
-    throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+    throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
   }
 };
 
@@ -74,7 +74,7 @@ template <typename Values>
 const ParameterDecl<Values>& decl_of(std::span<const ParameterDecl<Values>> decls, std::string_view name) {
   for (const auto& d : decls)
     if (d.name == name) return d;
-  throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+  throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
 }
 }  // namespace calibration_detail
 
@@ -92,7 +92,7 @@ template <typename Values>
 [[nodiscard]] double parameter_value(std::span<const ParameterDecl<Values>> decls, const Values& v,
                                      std::string_view name) {
   const auto* d = find_parameter(decls, name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
   return v.*(d->field);
 }
 
@@ -100,7 +100,7 @@ template <typename Values>
 template <typename Values>
 void set_parameter_value(std::span<const ParameterDecl<Values>> decls, Values& v, std::string_view name, double value) {
   const auto* d = find_parameter(decls, name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + std::string(name) + "'");
+  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
   v.*(d->field) = value;
 }
 

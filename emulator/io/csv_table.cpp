@@ -37,16 +37,23 @@ bool CsvTable::has_column(const std::string& name) const {
 
 const std::string& CsvTable::text(const Row& row, const std::string& name) const { return row.second[column(name)]; }
 
-double CsvTable::number(const Row& row, const std::string& name, double lo, double hi) const {
-  const auto& cell = row.second[column(name)];
+std::optional<double> parse_finite_number(const std::string& text) {
   std::size_t used = 0;
   double v = 0.0;
   try {
-    v = std::stod(cell, &used);
+    v = std::stod(text, &used);
   } catch (const std::exception&) {
-    used = 0;
+    return std::nullopt;
   }
-  if (used != cell.size() || cell.empty() || !std::isfinite(v) || v < lo || v > hi)
+  if (used != text.size() || text.empty() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+double CsvTable::number(const Row& row, const std::string& name, double lo, double hi) const {
+  const auto& cell = row.second[column(name)];
+  const auto parsed = parse_finite_number(cell);
+  const double v = parsed.value_or(0.0);
+  if (!parsed || v < lo || v > hi)
     throw DataFileError(fmt::format("{}: line {}: column {} = '{}': expected a number in [{}, {}]", file.string(),
                                     row.first, name, bounded_quote(cell), lo, hi));
   return v;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,10 @@ struct CsvTable {
 /// count differs from the header's, or a cell longer than kMaxCsvCellChars.
 [[nodiscard]] CsvTable read_csv(const std::filesystem::path& file);
 /// The same for a file's text, already read (`file` names it in messages).
+/// The whole of `text` as a finite number (std::stod's syntax); nothing if any of it is left
+/// over, it is empty, or the value is not finite.
+[[nodiscard]] std::optional<double> parse_finite_number(const std::string& text);
+
 [[nodiscard]] CsvTable parse_csv_text(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace codesim::io

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "emulator/io/json_fields.hpp"
 #include "emulator/io/work_limit.hpp"
 
 namespace codesim::kernels {
@@ -62,7 +63,8 @@ GemmKernelGeneration parse_gemm_kernel_generation(std::string_view name) {
   if (name == "deepgemm-2025-02") return GemmKernelGeneration::kDeepGemm2025Feb;
   if (name == "deepgemm-2025-04") return GemmKernelGeneration::kDeepGemm2025Apr;
   throw std::invalid_argument(
-      fmt::format("unknown GEMM kernel generation '{}' (known: deepgemm-2025-02, deepgemm-2025-04)", name));
+      fmt::format("unknown GEMM kernel generation '{}' (known: deepgemm-2025-02, deepgemm-2025-04)",
+                  io::bounded_quote(name)));
 }
 
 std::string_view gemm_kernel_generation_name(GemmKernelGeneration g) {

@@ -22,6 +22,21 @@ expect_error long-name "" "unknown workload 'xxxxxxxx.*(100000 characters)'" "$c
 expect_error long-path "" "(100007 characters): cannot open the file: File name too long" \
   "$codesim" workload show "./$long.json"
 [ "$("$codesim" workload show "$long" 2>&1 | wc -c)" -lt 1000 ] && ok || fail "long-name: the message repeats the name"
+expect_error long-l2-state "" "--l2-at-start: 'b-tail/xxxx.*(100007 characters)': expected flushed or b-tail" \
+  "$codesim" gemm --m 128 --n 128 --k 128 --l2-at-start "b-tail/$long"
+[ "$("$codesim" gemm --m 128 --n 128 --k 128 --l2-at-start "b-tail/$long" 2>&1 | wc -c)" -lt 1000 ] && ok ||
+  fail "long-l2-state: the message repeats the value"
+# Paths and names given as options are quoted to a bounded prefix too.
+mkdir -p "$tmp/published"
+printf "m,n,k,tflops\n64,2112,7168,206\n" > "$tmp/published/deepgemm_dense_fp8_gemm.csv"
+for args in "validate --published $tmp/published --profile $long" "validate --published ./$long" \
+            "alltoall --mode normal --op dispatch --ep 8 --tokens 128 --trace /nonexistent/$long"; do
+  [ "$("$codesim" $args 2>&1 | wc -c)" -lt 1000 ] && ok || fail "long option value repeated: ${args:0:40}"
+done
+expect_error long-kernel "" "--kernel: unknown GEMM kernel generation 'xxxx.*(100000 characters)'" \
+  "$codesim" gemm --m 128 --n 128 --k 128 --kernel "$long"
+[ "$("$codesim" gemm --m 128 --n 128 --k 128 --kernel "$long" 2>&1 | wc -c)" -lt 1000 ] && ok ||
+  fail "long-kernel: the message repeats the value"
 # A catalogue whose last scenario is bad: an error, and no listing before it.
 mkdir -p "$tmp/data"
 cp -r "$data/models" "$data/scenarios" "$tmp/data/"
