@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <sstream>
 #include <streambuf>
 #include <string>
 #include <system_error>
@@ -58,7 +59,7 @@ class CheckedStdout : public std::streambuf {
 /// Writes one error line to stderr. Never throws (fmt::print would, with stderr full too, and
 /// there is then nowhere left to report to: the exit status still says it).
 void report(const std::string& message) {
-  std::fputs(("codesim: error: " + message + "\n").c_str(), stderr);
+  std::fputs(("codesim: error: " + codesim::io::bounded_message(message) + "\n").c_str(), stderr);
   std::fflush(stderr);
 }
 
@@ -90,7 +91,14 @@ int run(int argc, char** argv, CheckedStdout& out) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
+    // --help and --version print to stdout in full; an error message (which may repeat an
+    // argument of any length) is bounded like every other.
+    std::ostringstream error;
+    const int code = app.exit(e, std::cout, error);
+    if (!error.str().empty()) {
+      std::fputs(codesim::io::bounded_message(error.str()).c_str(), stderr);
+      std::fflush(stderr);
+    }
     return code == 0 ? 0 : codesim::cli::kExitBadInput;
   } catch (const codesim::cli::InputError& e) {
     std::cout.flush();

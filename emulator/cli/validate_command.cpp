@@ -11,6 +11,7 @@
 #include "emulator/calibration/identifiability.hpp"
 #include "emulator/calibration/parameter_fit.hpp"
 #include "emulator/cli/cli_error.hpp"
+#include "emulator/cli/cluster_option.hpp"
 #include "emulator/cli/commands.hpp"
 #include "emulator/cli/device_option.hpp"
 #include "emulator/cli/network_validation.hpp"
@@ -280,6 +281,9 @@ void run_validate(const ValidateOptions& o) {
   if (!(o.threshold > 0.0 && o.threshold <= 100.0))
     throw InputError(fmt::format("--threshold {}: must be in (0, 100] percentage points", o.threshold));
   auto device = device_or_input_error(o.device);
+  // The cluster predicts DeepEP's rows, printed last: a bad one is refused before anything is
+  // printed, and whether or not the folder has those rows.
+  (void)cluster_or_input_error(o.cluster);
   const auto rows = read_published(o.published);
   std::unique_ptr<sim::GemmCalibration> calibration;
   try {

@@ -18,6 +18,19 @@ std::string bounded_quote(std::string_view text, std::size_t max) {
   return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " characters)";
 }
 
+std::string bounded_message(std::string_view message, std::size_t max) {
+  if (message.size() <= max) return std::string(message);
+  // Room for the marker; the head and the tail each take half of the rest, cut between UTF-8
+  // sequences (a continuation byte, 10xxxxxx, never starts a kept part).
+  const std::size_t keep = max > 80 ? (max - 60) / 2 : max / 2;
+  std::size_t head = keep;
+  while (head > 0 && (static_cast<unsigned char>(message[head]) & 0xC0U) == 0x80U) --head;
+  std::size_t tail = message.size() - keep;
+  while (tail < message.size() && (static_cast<unsigned char>(message[tail]) & 0xC0U) == 0x80U) ++tail;
+  return std::string(message.substr(0, head)) + " ... (" + std::to_string(tail - head) + " characters left out) ... " +
+         std::string(message.substr(tail));
+}
+
 namespace {
 
 // Follows the parser through the document: one frame per open array or object, holding the

@@ -36,6 +36,15 @@ inline constexpr std::size_t kMaxQuotedChars = 80;
 /// UTF-8 sequence) followed by "... (N characters)".
 [[nodiscard]] std::string bounded_quote(std::string_view text, std::size_t max = kMaxQuotedChars);
 
+/// The most characters one error message may have (the fuzz targets' bound too).
+inline constexpr std::size_t kMaxMessageChars = 1024;
+
+/// `message` itself when it has at most `max` characters, else its head and its tail with
+/// "... (N characters left out) ..." between them: the head names what was wrong, the tail
+/// usually says why. For the last line of defence (the CLI's error printer), where a message
+/// built elsewhere may still repeat an input in full.
+[[nodiscard]] std::string bounded_message(std::string_view message, std::size_t max = kMaxMessageChars);
+
 /// Parses JSON text read from `source` (a file name, for messages). Refuses, with DataFileError
 /// naming the source, the field path and (a bounded prefix of) the value: malformed JSON (with
 /// line:column), a key repeated in one object (the reader would otherwise keep the last one

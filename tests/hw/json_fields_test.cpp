@@ -101,6 +101,29 @@ TEST(BoundedQuote, ShortTextIsUnchangedLongTextIsCutAndCounted) {
   EXPECT_EQ(bounded_quote(accents, 2), "a... (7 characters)");
 }
 
+TEST(BoundedMessage, KeepsHeadAndTailAndCountsWhatIsLeftOut) {
+  EXPECT_EQ(bounded_message("short"), "short");
+  const std::string exact(kMaxMessageChars, 'm');
+  EXPECT_EQ(bounded_message(exact), exact);
+  // 482 kept at each end of a 1024-character budget: head "--x " + a's, tail b's + ": why".
+  const std::string long_message = "--x " + std::string(50'000, 'a') + std::string(50'000, 'b') + ": why";
+  const std::string m = bounded_message(long_message);
+  EXPECT_LE(m.size(), kMaxMessageChars);
+  EXPECT_EQ(m.substr(0, 4), "--x ");
+  EXPECT_EQ(m.substr(m.size() - 5), ": why");
+  EXPECT_NE(m.find(" ... (" + std::to_string(long_message.size() - 2 * 482) + " characters left out) ... "),
+            std::string::npos)
+      << m.substr(0, 200);
+  // Cuts fall between UTF-8 sequences: no kept part starts or ends inside "é" (two bytes).
+  std::string accents;
+  for (int i = 0; i < 2000; ++i) accents += "\xC3\xA9";
+  const std::string cut = bounded_message(accents, 101);
+  const std::size_t marker = cut.find(" ... (");
+  ASSERT_NE(marker, std::string::npos);
+  EXPECT_EQ(marker % 2, 0U);
+  EXPECT_EQ((cut.size() - cut.find(") ... ") - 6) % 2, 0U);
+}
+
 TEST(JsonObjectReader, AHugeValueOfTheWrongTypeIsQuotedInPart) {
   const nlohmann::json j = {{"name", std::string(10'000'000, 'x')}};
   JsonObjectReader r(j, "big.json", "");
