@@ -283,11 +283,14 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
     for (std::int64_t r = 0; r < s.m[g]; r += t.block_m)
       rows.push_back({static_cast<std::uint32_t>(g), index++, std::min<std::int64_t>(t.block_m, s.m[g] - r)});
   }
-  // Tile order of a persistent scheduler with L2 swizzling: N in groups of 16 blocks; inside a
-  // group, row blocks outermost, so the CTAs of one wave share A blocks and a band of B blocks.
-  // The dense and contiguous layouts swizzle over all row blocks at once; the masked layout's
-  // scheduler walks its groups in order (each group's row count is read on the device) and
-  // swizzles inside each, so a wave holds a few groups whole rather than a band of every group.
+  // Tile order of DeepGEMM's persistent scheduler with L2 swizzling: one side in bands of 16
+  // blocks, the other side outermost inside a band, so the CTAs of one wave share a few blocks
+  // of one operand and a band of the other. The band runs along N (row blocks outermost), or,
+  // when B is multicast, along M (column blocks outermost): the two CTAs of a multicast pair
+  // are adjacent in the order and must share their B block. The dense and contiguous layouts
+  // swizzle over all row blocks at once; the masked layout's scheduler walks its groups in
+  // order (each group's row count is read on the device) and swizzles inside each, so a wave
+  // holds a few groups whole rather than a band of every group.
   constexpr std::int64_t kSwizzle = 16;
   const double promotion_ops = features.promotion_on_cuda_cores ? double(t.block_m) * t.block_n : 0.0;
   const double a_l2 = t.multicast == 2 && t.multicast_on_a ? 0.5 : 1.0;
@@ -313,35 +316,43 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
     swizzled_spans.emplace_back(first, last);
     first = last;
   }
-  for (const auto& [first, last] : swizzled_spans)
-  for (std::int64_t ng = 0; ng < n_blocks; ng += kSwizzle) {
-    const std::int64_t n_end = std::min(n_blocks, ng + kSwizzle);
-    for (std::size_t r = first; r < last; ++r) {
-      const auto& rb = rows[r];
-      for (std::int64_t nb = ng; nb < n_end; ++nb) {
-        const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
-        TileProgram tile;
-        tile.iterations = k_blocks;
-        tile.streams = 2;
-        // Chunk bytes: the real rows and columns (TMA does not fetch out-of-bounds rows), with
-        // one FP32 scale per row per 128 of K for A and one per 128x128 block for B.
-        tile.in[0] = {kTensorA, rb.index, static_cast<std::uint32_t>(rb.rows * kBlockK + rb.rows * 4), 1.0, a_l2};
-        tile.in[1] = {kTensorB + rb.group, static_cast<std::uint32_t>(nb),
-                      static_cast<std::uint32_t>(cols * kBlockK + 4), 1.0, b_l2};
-        tile.mma_flops = 2.0 * t.block_m * t.block_n * kBlockK;  // the MMA computes the padded tile
-        // Each math warpgroup (64 rows) reads its A rows and all of B's tile per K block.
-        tile.mma_smem_bytes = double(t.block_m) * kBlockK + double(t.block_m / 64) * t.block_n * kBlockK;
-        tile.cuda_ops = promotion_ops;
-        tile.cuda_overlaps_mma = t.block_m >= 128;  // two math warpgroups ping-pong
-        tile.global_round_trips_at_start = round_trips;
-        tile.epilogue_cuda_ops = double(t.block_m) * t.block_n;     // FP32 -> BF16
-        tile.epilogue_smem_bytes = double(t.block_m) * t.block_n * 2;  // stmatrix into the staging buffer
-        tile.epilogue_smem_conflict = conflict;
-        tile.store_wait = store_wait;
-        tile.store_bytes = static_cast<std::uint64_t>(rb.rows * cols * 2);
-        plan.tiles.push_back(tile);
-      }
+  const bool band_along_m = t.multicast == 2 && !t.multicast_on_a;
+  std::vector<std::pair<std::size_t, std::int64_t>> order;  // (row block, column block)
+  order.reserve(rows.size() * static_cast<std::size_t>(n_blocks));
+  for (const auto& [first, last] : swizzled_spans) {
+    if (band_along_m) {
+      for (std::size_t band = first; band < last; band += kSwizzle)
+        for (std::int64_t nb = 0; nb < n_blocks; ++nb)
+          for (std::size_t r = band; r < std::min(last, band + kSwizzle); ++r) order.emplace_back(r, nb);
+    } else {
+      for (std::int64_t band = 0; band < n_blocks; band += kSwizzle)
+        for (std::size_t r = first; r < last; ++r)
+          for (std::int64_t nb = band; nb < std::min(n_blocks, band + kSwizzle); ++nb) order.emplace_back(r, nb);
     }
+  }
+  for (const auto& [r, nb] : order) {
+    const auto& rb = rows[r];
+    const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
+    TileProgram tile;
+    tile.iterations = k_blocks;
+    tile.streams = 2;
+    // Chunk bytes: the real rows and columns (TMA does not fetch out-of-bounds rows), with
+    // one FP32 scale per row per 128 of K for A and one per 128x128 block for B.
+    tile.in[0] = {kTensorA, rb.index, static_cast<std::uint32_t>(rb.rows * kBlockK + rb.rows * 4), 1.0, a_l2};
+    tile.in[1] = {kTensorB + rb.group, static_cast<std::uint32_t>(nb),
+                  static_cast<std::uint32_t>(cols * kBlockK + 4), 1.0, b_l2};
+    tile.mma_flops = 2.0 * t.block_m * t.block_n * kBlockK;  // the MMA computes the padded tile
+    // Each math warpgroup (64 rows) reads its A rows and all of B's tile per K block.
+    tile.mma_smem_bytes = double(t.block_m) * kBlockK + double(t.block_m / 64) * t.block_n * kBlockK;
+    tile.cuda_ops = promotion_ops;
+    tile.cuda_overlaps_mma = t.block_m >= 128;  // two math warpgroups ping-pong
+    tile.global_round_trips_at_start = round_trips;
+    tile.epilogue_cuda_ops = double(t.block_m) * t.block_n;     // FP32 -> BF16
+    tile.epilogue_smem_bytes = double(t.block_m) * t.block_n * 2;  // stmatrix into the staging buffer
+    tile.epilogue_smem_conflict = conflict;
+    tile.store_wait = store_wait;
+    tile.store_bytes = static_cast<std::uint64_t>(rb.rows * cols * 2);
+    plan.tiles.push_back(tile);
   }
   return plan;
 }

@@ -147,6 +147,36 @@ TEST(GemmLowering, TileOrderFollowsDeepGemmsSchedulerPerLayout) {
   EXPECT_TRUE(order(k::GemmLayout::kContiguous) == contiguous);
 }
 
+// With B multicast the scheduler bands along M instead (kIsTMAMulticastOnA false): 16 row
+// blocks, column blocks outermost inside the band, so the two CTAs of a pair (adjacent tiles)
+// share their B block. 32 row blocks (M = 4096) and 3 column blocks, written out by hand.
+TEST(GemmLowering, BMulticastBandsAlongM) {
+  const auto s = dense(4096, 384, 7168);
+  auto t = k::choose_gemm_tiling(s, kSms, kSmem);
+  t.block_m = 128;
+  t.block_n = 128;
+  t.multicast = 2;
+  t.multicast_on_a = false;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> want;
+  for (std::uint32_t band : {0U, 16U})
+    for (std::uint32_t n = 0; n < 3; ++n)
+      for (std::uint32_t r = band; r < band + 16; ++r) want.emplace_back(r, n);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> got;
+  for (const auto& tile : k::lower_fp8_gemm("m-bands", s, t, {}).tiles) {
+    got.emplace_back(tile.in[0].row_block, tile.in[1].row_block);
+    EXPECT_DOUBLE_EQ(tile.in[1].l2_bytes_factor, 0.5);  // B reaches two SMs in one transfer
+  }
+  EXPECT_TRUE(got == want);
+  // A multicast keeps the N bands: row block 0 takes column blocks 0, 1, 2 first.
+  t.multicast_on_a = true;
+  const auto plan = k::lower_fp8_gemm("n-bands", s, t, {});
+  ASSERT_GE(plan.tiles.size(), 3U);
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    EXPECT_EQ(plan.tiles[n].in[0].row_block, 0U);
+    EXPECT_EQ(plan.tiles[n].in[1].row_block, n);
+  }
+}
+
 TEST(GemmLowering, ImpossibleShapesAreRejectedWithTheirValue) {
   auto message = [](const k::GemmShape& s) {
     try {
