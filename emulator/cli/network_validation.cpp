@@ -93,7 +93,8 @@ std::vector<network::DeepEpPrediction> predict_or_input_error(const network::Clu
 
 }  // namespace
 
-nlohmann::ordered_json validate_deepep_rows(const std::string& published, const std::string& cluster_name, bool json) {
+nlohmann::ordered_json validate_deepep_rows(const std::string& published, const network::ClusterConfig& cluster,
+                                            bool json) {
   const auto file = std::filesystem::path(published) / "deepep_alltoall.csv";
   if (!std::filesystem::exists(file)) {  // a folder of GEMM figures only: nothing to compare the network with
     const auto why = fmt::format("{} has no deepep_alltoall.csv: the network's rows are skipped", published);
@@ -104,7 +105,6 @@ nlohmann::ordered_json validate_deepep_rows(const std::string& published, const 
   const auto held_out_file = std::filesystem::path(CODESIM_PUBLISHED_DATA_DEFAULT) / "h800_deepep_heldout.csv";
   const auto rows = read_rows(file);
   const auto held_out_rows = read_rows(held_out_file);
-  const auto cluster = cluster_or_input_error(cluster_name);
   const auto fitted = predict_or_input_error(cluster, file, rows);
   const auto held_out = predict_or_input_error(cluster, held_out_file, held_out_rows);
   nlohmann::ordered_json j;

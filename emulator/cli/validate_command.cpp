@@ -283,7 +283,7 @@ void run_validate(const ValidateOptions& o) {
   auto device = device_or_input_error(o.device);
   // The cluster predicts DeepEP's rows, printed last: a bad one is refused before anything is
   // printed, and whether or not the folder has those rows.
-  (void)cluster_or_input_error(o.cluster);
+  const auto cluster = cluster_or_input_error(o.cluster);
   const auto rows = read_published(o.published);
   std::unique_ptr<sim::GemmCalibration> calibration;
   try {
@@ -334,7 +334,7 @@ void run_validate(const ValidateOptions& o) {
     j["grouped"]["file"] = rows.grouped_file.string();
     j["more"] = predictions_json(more_p);
     j["more"]["file"] = rows.more_file.string();
-    j["deepep"] = validate_deepep_rows(o.published, o.cluster, true);
+    j["deepep"] = validate_deepep_rows(o.published, cluster, true);
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -343,7 +343,7 @@ void run_validate(const ValidateOptions& o) {
   print_predictions(fmt::format("Grouped FP8 GEMMs, {} (held out: not used to fit):", rows.grouped_file.string()),
                     grouped_p);
   print_predictions(fmt::format("The rest of the first published table, {} (held out):", rows.more_file.string()), more_p);
-  (void)validate_deepep_rows(o.published, o.cluster, false);
+  (void)validate_deepep_rows(o.published, cluster, false);
 }
 
 // ----------------------------------------------------------------------------------- calibrate

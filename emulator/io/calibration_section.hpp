@@ -5,6 +5,7 @@
 // reader and one writer for every kind of file; each model declares its parameters once, as
 // a table of ParameterDecl naming the field of its typed value struct.
 #include <span>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -47,6 +48,11 @@ struct ConsistentMember {
   Values values;
 };
 
+/// The error for a parameter name no declaration has (quoted to a bounded prefix).
+inline std::invalid_argument unknown_parameter(std::string_view name) {
+  return std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
+}
+
 template <typename Values>
 struct CalibrationSection {
   Values values;                                 ///< what the model runs with (the best fit)
@@ -60,7 +66,7 @@ struct CalibrationSection {
   [[nodiscard]] const CalibrationParameter& parameter(std::string_view name) const {
     for (const auto& p : parameters)
       if (p.name == name) return p;
-    throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
+    throw unknown_parameter(name);
   }
 };
 
@@ -74,7 +80,7 @@ template <typename Values>
 const ParameterDecl<Values>& decl_of(std::span<const ParameterDecl<Values>> decls, std::string_view name) {
   for (const auto& d : decls)
     if (d.name == name) return d;
-  throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
+  throw unknown_parameter(name);
 }
 }  // namespace calibration_detail
 
@@ -92,7 +98,7 @@ template <typename Values>
 [[nodiscard]] double parameter_value(std::span<const ParameterDecl<Values>> decls, const Values& v,
                                      std::string_view name) {
   const auto* d = find_parameter(decls, name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
+  if (d == nullptr) throw unknown_parameter(name);
   return v.*(d->field);
 }
 
@@ -100,7 +106,7 @@ template <typename Values>
 template <typename Values>
 void set_parameter_value(std::span<const ParameterDecl<Values>> decls, Values& v, std::string_view name, double value) {
   const auto* d = find_parameter(decls, name);
-  if (d == nullptr) throw std::invalid_argument("unknown calibration parameter '" + bounded_quote(name) + "'");
+  if (d == nullptr) throw unknown_parameter(name);
   v.*(d->field) = value;
 }
 

@@ -20,9 +20,10 @@ std::string bounded_quote(std::string_view text, std::size_t max) {
 
 std::string bounded_message(std::string_view message, std::size_t max) {
   if (message.size() <= max) return std::string(message);
-  // Room for the marker; the head and the tail each take half of the rest, cut between UTF-8
-  // sequences (a continuation byte, 10xxxxxx, never starts a kept part).
-  const std::size_t keep = max > 80 ? (max - 60) / 2 : max / 2;
+  // 60 characters for the marker (at most 52 with a 20-digit count); the head and the tail
+  // share the rest. Cuts fall between UTF-8 sequences: a kept part never starts or ends inside
+  // one (continuation bytes have the top bits 10).
+  const std::size_t keep = max > 60 ? (max - 60) / 2 : 0;
   std::size_t head = keep;
   while (head > 0 && (static_cast<unsigned char>(message[head]) & 0xC0U) == 0x80U) --head;
   std::size_t tail = message.size() - keep;

@@ -118,6 +118,44 @@ TilingRule rule_of(GemmKernelGeneration g, const GemmShape& s, std::int64_t max_
   return r;
 }
 
+// Tile order of DeepGEMM's persistent scheduler with L2 swizzling: one side in bands of 16
+// blocks, the other side outermost inside a band, so the CTAs of one wave share a few blocks
+// of one operand and a band of the other. The band runs along N (row blocks outermost), or,
+// when B is multicast, along M (column blocks outermost): the two CTAs of a multicast pair
+// are adjacent in the order and must share their B block. The dense and contiguous layouts
+// swizzle over all row blocks at once; the masked layout's scheduler walks its groups in
+// order (each group's row count is read on the device) and swizzles inside each, so a wave
+// holds a few groups whole rather than a band of every group.
+// Returns (row block, column block) pairs; `group_of_row` gives each row block's group and
+// `per_group` asks for the masked layout's walk.
+std::vector<std::pair<std::size_t, std::int64_t>> scheduler_tile_order(const std::vector<std::uint32_t>& group_of_row,
+                                                                    std::int64_t n_blocks, bool per_group,
+                                                                    bool band_along_m) {
+  constexpr std::size_t kSwizzle = 16;
+  std::vector<std::pair<std::size_t, std::int64_t>> order;  // (row block, column block)
+  order.reserve(group_of_row.size() * static_cast<std::size_t>(n_blocks));
+  // Row blocks [first, last) are swizzled together: all of them, or one masked group's.
+  for (std::size_t first = 0; first < group_of_row.size();) {
+    std::size_t last = group_of_row.size();
+    if (per_group) {
+      last = first;
+      while (last < group_of_row.size() && group_of_row[last] == group_of_row[first]) ++last;
+    }
+    if (band_along_m) {
+      for (std::size_t band = first; band < last; band += kSwizzle)
+        for (std::int64_t nb = 0; nb < n_blocks; ++nb)
+          for (std::size_t r = band; r < std::min(last, band + kSwizzle); ++r) order.emplace_back(r, nb);
+    } else {
+      const auto n_swizzle = static_cast<std::int64_t>(kSwizzle);
+      for (std::int64_t band = 0; band < n_blocks; band += n_swizzle)
+        for (std::size_t r = first; r < last; ++r)
+          for (std::int64_t nb = band; nb < std::min(n_blocks, band + n_swizzle); ++nb) order.emplace_back(r, nb);
+    }
+    first = last;
+  }
+  return order;
+}
+
 }  // namespace
 
 GemmTiling choose_gemm_tiling(const GemmShape& s, int sms, int shared_memory_per_block,
@@ -283,15 +321,6 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
     for (std::int64_t r = 0; r < s.m[g]; r += t.block_m)
       rows.push_back({static_cast<std::uint32_t>(g), index++, std::min<std::int64_t>(t.block_m, s.m[g] - r)});
   }
-  // Tile order of DeepGEMM's persistent scheduler with L2 swizzling: one side in bands of 16
-  // blocks, the other side outermost inside a band, so the CTAs of one wave share a few blocks
-  // of one operand and a band of the other. The band runs along N (row blocks outermost), or,
-  // when B is multicast, along M (column blocks outermost): the two CTAs of a multicast pair
-  // are adjacent in the order and must share their B block. The dense and contiguous layouts
-  // swizzle over all row blocks at once; the masked layout's scheduler walks its groups in
-  // order (each group's row count is read on the device) and swizzles inside each, so a wave
-  // holds a few groups whole rather than a band of every group.
-  constexpr std::int64_t kSwizzle = 16;
   const double promotion_ops = features.promotion_on_cuda_cores ? double(t.block_m) * t.block_n : 0.0;
   const double a_l2 = t.multicast == 2 && t.multicast_on_a ? 0.5 : 1.0;
   // Before its first MMA a tile's math warps load its B scales (__ldg, one round trip); a
@@ -305,31 +334,10 @@ KernelPlan lower_fp8_gemm(const std::string& name, const GemmShape& s, const Gem
   const StoreWait store_wait = feb ? StoreWait::kImmediately : StoreWait::kBeforeNextEpilogue;
   const double b_l2 = t.multicast == 2 && !t.multicast_on_a ? 0.5 : 1.0;
   plan.tiles.reserve(rows.size() * static_cast<std::size_t>(n_blocks));
-  // Row blocks [first, last) are swizzled together: all of them, or one masked group's.
-  std::vector<std::pair<std::size_t, std::size_t>> swizzled_spans;
-  for (std::size_t first = 0; first < rows.size();) {
-    std::size_t last = rows.size();
-    if (s.layout == GemmLayout::kMasked) {
-      last = first;
-      while (last < rows.size() && rows[last].group == rows[first].group) ++last;
-    }
-    swizzled_spans.emplace_back(first, last);
-    first = last;
-  }
-  const bool band_along_m = t.multicast == 2 && !t.multicast_on_a;
-  std::vector<std::pair<std::size_t, std::int64_t>> order;  // (row block, column block)
-  order.reserve(rows.size() * static_cast<std::size_t>(n_blocks));
-  for (const auto& [first, last] : swizzled_spans) {
-    if (band_along_m) {
-      for (std::size_t band = first; band < last; band += kSwizzle)
-        for (std::int64_t nb = 0; nb < n_blocks; ++nb)
-          for (std::size_t r = band; r < std::min(last, band + kSwizzle); ++r) order.emplace_back(r, nb);
-    } else {
-      for (std::int64_t band = 0; band < n_blocks; band += kSwizzle)
-        for (std::size_t r = first; r < last; ++r)
-          for (std::int64_t nb = band; nb < std::min(n_blocks, band + kSwizzle); ++nb) order.emplace_back(r, nb);
-    }
-  }
+  std::vector<std::uint32_t> group_of_row;
+  for (const auto& rb : rows) group_of_row.push_back(rb.group);
+  const auto order = scheduler_tile_order(group_of_row, n_blocks, s.layout == GemmLayout::kMasked,
+                                          t.multicast == 2 && !t.multicast_on_a);
   for (const auto& [r, nb] : order) {
     const auto& rb = rows[r];
     const std::int64_t cols = std::min<std::int64_t>(t.block_n, s.n - nb * t.block_n);
